@@ -1,0 +1,49 @@
+/**
+ * A small ring of MAP_READ staging buffers. The trainer copies the few scalars it logs (loss, grad norm,
+ * finite flag) into the next slot at a log interval; mapping happens asynchronously, so the GPU keeps
+ * running the following steps while the read is in flight. A full ring means the host is behind: the
+ * caller waits for the oldest read (a sync point, and the only one).
+ */
+export class StagingRing {
+  private slots: { buf: GPUBuffer; busy: Promise<Float32Array> | null }[] = [];
+  private next = 0;
+
+  constructor(
+    device: GPUDevice,
+    readonly slotBytes: number,
+    count = 4,
+  ) {
+    for (let i = 0; i < count; i++) {
+      this.slots.push({
+        buf: device.createBuffer({ label: `staging[${i}]`, size: slotBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+        busy: null,
+      });
+    }
+  }
+
+  /** Wait until the next slot is free, then return it; the caller encodes copies into it. */
+  async acquire(): Promise<{ index: number; buffer: GPUBuffer }> {
+    const slot = this.slots[this.next];
+    if (slot.busy) await slot.busy;
+    const index = this.next;
+    this.next = (this.next + 1) % this.slots.length;
+    return { index, buffer: slot.buf };
+  }
+
+  /** After the command buffer holding the copies was submitted: start mapping; resolves to the data. */
+  read(index: number): Promise<Float32Array> {
+    const slot = this.slots[index];
+    const p = slot.buf.mapAsync(GPUMapMode.READ).then(() => {
+      const data = new Float32Array(slot.buf.getMappedRange().slice(0));
+      slot.buf.unmap();
+      slot.busy = null;
+      return data;
+    });
+    slot.busy = p;
+    return p;
+  }
+
+  destroy(): void {
+    for (const s of this.slots) s.buf.destroy();
+  }
+}

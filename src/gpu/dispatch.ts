@@ -2,6 +2,9 @@
  * A Dispatch is one compute dispatch prepared once (pipeline + bind group + grid) and encoded every step.
  * Launchers in `kernels/` return Dispatches; the trainer encodes a whole step's list into one pass.
  */
+/** A whole buffer, or a range of one (offsets must be multiples of 256 bytes for storage bindings). */
+export type BufferRef = GPUBuffer | GPUBufferBinding;
+
 export interface Dispatch {
   label: string;
   pipeline: GPUComputePipeline;
@@ -13,7 +16,7 @@ export function makeBindGroup(
   device: GPUDevice,
   label: string,
   pipeline: GPUComputePipeline,
-  resources: (GPUBuffer | GPUBufferBinding)[],
+  resources: BufferRef[],
 ): GPUBindGroup {
   return device.createBindGroup({
     label,

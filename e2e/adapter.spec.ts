@@ -1,0 +1,30 @@
+import { test, expect } from './fixtures';
+
+test('the page shows the WebGPU adapter it got, without console errors', async ({ page, consoleErrors }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'LoRA Lab' })).toBeVisible();
+  const info = page.getByTestId('adapter-info');
+  await expect(info).toBeVisible();
+  // In CI this is SwiftShader; on a real machine some other adapter. Either way, fields are filled in.
+  await expect(info.locator('[data-field="architecture"]')).not.toHaveText('');
+  await expect(info.locator('[data-field="fallback"]')).toHaveText(/yes|no/);
+  expect(consoleErrors).toEqual([]);
+});
+
+test('without WebGPU the page says why and which browsers work', async ({ page }) => {
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
+    // The engine runs in a worker; hide WebGPU there too.
+    const W = window.Worker;
+    window.Worker = class extends W {
+      constructor(url: string | URL, opts?: WorkerOptions) {
+        const shim = `Object.defineProperty(self.navigator, 'gpu', { value: undefined }); import(${JSON.stringify(String(url))});`;
+        super(URL.createObjectURL(new Blob([shim], { type: 'text/javascript' })), opts);
+      }
+    } as typeof Worker;
+  });
+  await page.goto('/');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('WebGPU');
+  await expect(alert).toContainText(/Chrome|Edge/);
+});

@@ -1,0 +1,39 @@
+import { useLab } from '../store/store';
+import { BROWSER_HELP } from '../gpu/device';
+
+const fmtBytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);
+
+/** The WebGPU adapter the engine got, or why there is none. */
+export function GpuPanel() {
+  const gpu = useLab((s) => s.gpu);
+  if (gpu.state === 'probing') return <section aria-label="GPU" className="panel">Looking for a WebGPU adapter…</section>;
+  if (gpu.state === 'error')
+    return (
+      <section aria-label="GPU" className="panel error" role="alert">
+        <strong>No GPU available ({gpu.kind}).</strong> {gpu.message}
+        {!gpu.message.includes('Chrome') && <p>{BROWSER_HELP}</p>}
+      </section>
+    );
+  const a = gpu.adapter;
+  return (
+    <section aria-label="GPU" className="panel">
+      <h2>GPU</h2>
+      <dl className="adapter" data-testid="adapter-info">
+        <dt>Vendor</dt>
+        <dd data-field="vendor">{a.vendor}</dd>
+        <dt>Architecture</dt>
+        <dd data-field="architecture">{a.architecture}</dd>
+        <dt>Fallback adapter</dt>
+        <dd data-field="fallback">{a.isFallbackAdapter ? 'yes (software, slow)' : 'no'}</dd>
+        <dt>Max storage binding</dt>
+        <dd data-field="maxStorageBufferBindingSize">{fmtBytes(a.limits.maxStorageBufferBindingSize)}</dd>
+        <dt>Workgroup storage</dt>
+        <dd>{a.limits.maxComputeWorkgroupStorageSize / 1024} KiB</dd>
+        <dt>Invocations / workgroup</dt>
+        <dd>{a.limits.maxComputeInvocationsPerWorkgroup}</dd>
+        <dt>Features</dt>
+        <dd>{a.features.join(', ') || 'none'}</dd>
+      </dl>
+    </section>
+  );
+}

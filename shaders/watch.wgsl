@@ -1,0 +1,29 @@
+// Divergence watch, one thread, once per training step, after the loss and gradient statistics:
+//   if any loss[k] (k < count) is NaN/Inf or above `bound`, or the squared gradient norm is not finite,
+//   or the non-finite gradient count is > 0, and no step was recorded yet: state[0] = step (1-based).
+// The host reads state[0] at its logging interval, so the exact diverging step is known without a
+// readback per step. NaN/Inf are detected on the bit pattern (exponent all ones): comparisons with NaN
+// may be folded away by shader compilers.
+// stats: [sum of squares of the gradients, number of non-finite gradient entries].
+
+struct Params { count: u32, step: u32, bound: f32 }
+
+@group(0) @binding(0) var<storage, read> losses: array<f32>;
+@group(0) @binding(1) var<storage, read> stats: array<f32>;
+@group(0) @binding(2) var<storage, read_write> state: array<u32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+fn nonFinite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) == 0x7f800000u;
+}
+
+@compute @workgroup_size(1)
+fn main() {
+  if (state[0] != 0u) { return; }
+  var bad = nonFinite(stats[0]) || stats[1] > 0.0;
+  for (var k = 0u; k < params.count; k++) {
+    let l = losses[k];
+    bad = bad || nonFinite(l) || l > params.bound;
+  }
+  if (bad) { state[0] = params.step; }
+}

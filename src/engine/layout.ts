@@ -1,0 +1,92 @@
+/**
+ * The model as a table of named shapes (llm.c style): which tensors exist, where each trainable one lives
+ * in the flat parameter buffer, and which optimizer group it belongs to. Pure data, no GPU.
+ *
+ * The model is an MLP: layer i maps sizes[i] -> sizes[i+1] (weight W_i (out, in), PyTorch nn.Linear
+ * layout), activation after every layer but the last. Each layer is frozen, LoRA-adapted (A_i (r, in),
+ * B_i (out, r), scaling s) or fully trained (W_i, b_i in the flat buffer).
+ */
+import type { Activation } from '../ref/activation';
+
+export type LayerMode = 'frozen' | 'lora' | 'full';
+export type LossKind = 'mse' | 'ce';
+
+export interface MlpSpec {
+  sizes: number[];
+  bias: boolean;
+  activation: Activation;
+  modes: LayerMode[]; // one per layer (sizes.length - 1)
+  r: number;
+  scaling: number;
+  loss: LossKind;
+}
+
+/** A trainable tensor's place in the flat buffers (params, grads, optimizer state), in f32 elements. */
+export interface TensorSlot {
+  name: string; // 'A0', 'B2', 'W1', 'b1'
+  layer: number;
+  shape: number[];
+  offset: number; // multiple of ALIGN, so each tensor can be bound on its own
+  size: number;
+}
+
+export interface GroupRange {
+  name: 'A' | 'B' | 'full';
+  start: number;
+  end: number;
+}
+
+export interface ParamLayout {
+  tensors: TensorSlot[];
+  groups: GroupRange[];
+  total: number; // flat buffer length in elements (including alignment padding)
+  trainable: number; // real parameters (no padding)
+}
+
+/** Storage-binding offsets must be multiples of 256 bytes = 64 f32. */
+export const ALIGN = 64;
+
+const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+export function layerCount(spec: MlpSpec): number {
+  return spec.sizes.length - 1;
+}
+
+/**
+ * Order: all A's (group A), all B's (group B), then full-training W's and b's (group full). This is the
+ * golden cases' order too (A0, A1, A2, B0, B1, B2 / W0, W1, W2, b0, b1, b2), and it lets LoRA+ give B its
+ * own learning rate with one contiguous range.
+ */
+export function paramLayout(spec: MlpSpec): ParamLayout {
+  const tensors: TensorSlot[] = [];
+  const groups: GroupRange[] = [];
+  let offset = 0;
+  const add = (name: string, layer: number, shape: number[]) => {
+    const size = shape[0] * shape[1];
+    tensors.push({ name, layer, shape, offset, size });
+    offset = alignUp(offset + size);
+  };
+  const group = (name: GroupRange['name'], fill: () => void) => {
+    const start = offset;
+    fill();
+    if (offset > start) groups.push({ name, start, end: offset });
+  };
+  const L = layerCount(spec);
+  const isMode = (m: LayerMode) => [...Array(L).keys()].filter((i) => spec.modes[i] === m);
+  group('A', () => isMode('lora').forEach((i) => add(`A${i}`, i, [spec.r, spec.sizes[i]])));
+  group('B', () => isMode('lora').forEach((i) => add(`B${i}`, i, [spec.sizes[i + 1], spec.r])));
+  group('full', () => {
+    isMode('full').forEach((i) => add(`W${i}`, i, [spec.sizes[i + 1], spec.sizes[i]]));
+    if (spec.bias) isMode('full').forEach((i) => add(`b${i}`, i, [spec.sizes[i + 1], 1]));
+  });
+  return { tensors, groups, total: Math.max(offset, ALIGN), trainable: tensors.reduce((a, t) => a + t.size, 0) };
+}
+
+export function slot(layout: ParamLayout, name: string): TensorSlot | undefined {
+  return layout.tensors.find((t) => t.name === name);
+}
+
+/** Does layer i need dL/dX (its input gradient)? Only when some earlier layer trains. */
+export function needsInputGrad(spec: MlpSpec, i: number): boolean {
+  return spec.modes.slice(0, i).some((m) => m !== 'frozen');
+}

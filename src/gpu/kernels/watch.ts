@@ -1,0 +1,20 @@
+/** Launcher for shaders/watch.wgsl: records the first step whose loss or gradients went non-finite. */
+import code from '../../../shaders/watch.wgsl?raw';
+import { getPipeline } from '../pipelines';
+import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
+import { createUniformBuffer, writeUniforms } from '../uniforms';
+
+export interface Watch {
+  dispatch: Dispatch;
+  /** Set the 1-based step number recorded if this step diverges (call before each submit). */
+  setStep(step: number): void;
+}
+
+export function createWatch(device: GPUDevice, count: number, losses: BufferRef, stats: BufferRef, state: BufferRef, bound: number): Watch {
+  const pipeline = getPipeline(device, 'watch', code);
+  const params = createUniformBuffer(device, 'watch.params', [['u32', count], ['u32', 0], ['f32', bound]]);
+  return {
+    dispatch: { label: 'watch', pipeline, bindGroup: makeBindGroup(device, 'watch', pipeline, [losses, stats, state, params]), workgroups: [1, 1, 1] },
+    setStep: (step) => writeUniforms(device, params, [['u32', count], ['u32', step], ['f32', bound]]),
+  };
+}

@@ -1,12 +1,12 @@
 // Divergence watch, one thread, once per training step, after the loss and gradient statistics:
-//   if any loss[k] (k < count) is NaN/Inf or above `bound`, or the squared gradient norm is not finite,
+//   if any losses[k * stride] (k < count) is NaN/Inf or above `bound`, or the squared gradient norm is not finite,
 //   or the non-finite gradient count is > 0, and no step was recorded yet: state[0] = step (1-based).
 // The host reads state[0] at its logging interval, so the exact diverging step is known without a
 // readback per step. NaN/Inf are detected on the bit pattern (exponent all ones): comparisons with NaN
 // may be folded away by shader compilers.
 // stats: [sum of squares of the gradients, number of non-finite gradient entries].
 
-struct Params { count: u32, step: u32, bound: f32 }
+struct Params { count: u32, step: u32, bound: f32, stride: u32 }
 
 @group(0) @binding(0) var<storage, read> losses: array<f32>;
 @group(0) @binding(1) var<storage, read> stats: array<f32>;
@@ -22,7 +22,7 @@ fn main() {
   if (state[0] != 0u) { return; }
   var bad = nonFinite(stats[0]) || stats[1] > 0.0;
   for (var k = 0u; k < params.count; k++) {
-    let l = losses[k];
+    let l = losses[k * params.stride];
     bad = bad || nonFinite(l) || l > params.bound;
   }
   if (bad) { state[0] = params.step; }

@@ -26,6 +26,17 @@ describe('watch kernel on WebGPU', () => {
     expect(recorded).toBe(3);
   });
 
+  it('reads losses at a stride (one slot per micro-batch)', async () => {
+    const device = await testDevice();
+    const state = createStorageBuffer(device, 'state', 4);
+    // slots at stride 4: losses 1, 2, NaN; the entries between slots (here Inf) are not losses
+    const buf = uploadF32(device, 'l', [1, Infinity, 0, 0, 2, Infinity, 0, 0, 3, 0, 0, 0]);
+    const w = createWatch(device, 3, buf, uploadF32(device, 's', [1, 0]), state, 1e6, 4);
+    w.setStep(2);
+    runDispatches(device, [w.dispatch]);
+    expect((await readU32(device, state, 1))[0]).toBe(0);
+  });
+
   it('catches a loss above the bound and non-finite gradient counts', async () => {
     const device = await testDevice();
     for (const [losses, stats, want] of [

@@ -10,11 +10,12 @@ export interface Watch {
   setStep(step: number): void;
 }
 
-export function createWatch(device: GPUDevice, count: number, losses: BufferRef, stats: BufferRef, state: BufferRef, bound: number): Watch {
+/** losses[k * stride] for k < count are the step's losses (one slot per micro-batch). */
+export function createWatch(device: GPUDevice, count: number, losses: BufferRef, stats: BufferRef, state: BufferRef, bound: number, stride = 1): Watch {
   const pipeline = getPipeline(device, 'watch', code);
-  const params = createUniformBuffer(device, 'watch.params', [['u32', count], ['u32', 0], ['f32', bound]]);
+  const params = createUniformBuffer(device, 'watch.params', [['u32', count], ['u32', 0], ['f32', bound], ['u32', stride]]);
   return {
     dispatch: { label: 'watch', pipeline, bindGroup: makeBindGroup(device, 'watch', pipeline, [losses, stats, state, params]), workgroups: [1, 1, 1] },
-    setStep: (step) => writeUniforms(device, params, [['u32', count], ['u32', step], ['f32', bound]]),
+    setStep: (step) => writeUniforms(device, params, [['u32', count], ['u32', step], ['f32', bound], ['u32', stride]]),
   };
 }

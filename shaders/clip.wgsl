@@ -1,0 +1,43 @@
+// Global gradient-norm clipping, torch.nn.utils.clip_grad_norm_ semantics:
+//   total_norm = sqrt(sumsq),  coef = min(max_norm / (total_norm + 1e-6), 1)
+// max_norm <= 0 disables clipping: coef = 1. A non-finite sumsq gives what PyTorch gives: +Inf -> coef 0,
+// NaN -> coef NaN (the trainer skips such a step after reading the non-finite count). Both cases are
+// decided on the bit pattern, because compilers may assume that NaN and Inf never occur.
+// Entry points, both bound as (params, src, dst):
+//   coef:  src = reduce output (sumsq at index 0), dst = coef (1 float). One thread, grid (1, 1, 1).
+//          The optimizer multiplies each gradient by coef[0] itself, so training needs no pass over grads.
+//   scale: src = coef (1 float), dst = grads (n), grads *= coef in place, for tests and for users who
+//          want the clipped gradients materialised. Grid grid1d(n, WG); i = gid.x + gid.y * nwg.x * WG.
+// Override WG: threads per workgroup of `scale`.
+
+override WG: u32 = 256u;
+
+struct Params { n: u32, maxNorm: f32 }
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(1)
+fn coef() {
+  let sumsq = src[0];
+  let bits = bitcast<u32>(sumsq);
+  var c = 1.0;
+  if (params.maxNorm > 0.0) {
+    if ((bits & 0x7f800000u) == 0x7f800000u) {
+      // +-Inf: the norm is infinite, max_norm / inf = 0. NaN (mantissa bits set): pass the NaN itself on
+      // (a NaN literal is not a valid WGSL constant).
+      c = select(0.0, sumsq, (bits & 0x007fffffu) != 0u);
+    } else {
+      c = min(params.maxNorm / (sqrt(sumsq) + 1e-6), 1.0);
+    }
+  }
+  dst[0] = c;
+}
+
+@compute @workgroup_size(WG)
+fn scale(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  dst[i] = dst[i] * src[0];
+}

@@ -14,6 +14,10 @@ import { sgdInit, sgdStep, type SgdState } from './sgd';
 import { dropoutKey, keepScale } from './dropout';
 import { argmaxRows } from './argmax';
 import { watchStep } from './watch';
+import { mseLoss } from './mse';
+import { crossEntropyLoss } from './cross_entropy';
+import { reduceStats } from './reduce';
+import { clipCoef } from './clip';
 import { layerCount, paramLayout, slot, type MlpSpec, type ParamLayout } from '../engine/layout';
 import type { StepInput, StepLog, TrainSetup, Weights } from '../engine/types';
 import { groupHypers } from '../engine/groups';
@@ -131,31 +135,8 @@ export class CpuTrainer {
   /** Loss and dL/d(out) for one batch: MSE (mean over all elements, times lossScale) or cross-entropy. */
   loss(out: Float64Array, rows: number, target: ArrayLike<number>): { loss: number; grad: Float64Array; accuracy?: number } {
     const dOut = this.setup.spec.sizes[this.setup.spec.sizes.length - 1];
-    if (this.setup.spec.loss === 'mse') {
-      const n = out.length;
-      const grad = new Float64Array(n);
-      let sum = 0;
-      for (let j = 0; j < n; j++) {
-        const d = out[j] - target[j];
-        sum += d * d;
-        grad[j] = (this.setup.lossScale * 2 * d) / n;
-      }
-      return { loss: (this.setup.lossScale * sum) / n, grad };
-    }
-    // cross-entropy over rows with integer labels: grad = (softmax - onehot) / rows
-    const grad = new Float64Array(out.length);
-    let sum = 0;
-    let correct = 0;
-    for (let r = 0; r < rows; r++) {
-      const row = out.subarray(r * dOut, (r + 1) * dOut);
-      const m = Math.max(...row);
-      const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
-      const label = target[r];
-      sum += lse - row[label];
-      if (argmaxRows(row, 1, dOut)[0] === label) correct++;
-      for (let c = 0; c < dOut; c++) grad[r * dOut + c] = (Math.exp(row[c] - lse) - (c === label ? 1 : 0)) / rows;
-    }
-    return { loss: sum / rows, grad, accuracy: correct / rows };
+    if (this.setup.spec.loss === 'mse') return mseLoss(out, target, this.setup.lossScale);
+    return crossEntropyLoss(out, target, rows, dOut);
   }
 
   /** Targets for a batch: explicit, or the teacher's outputs (argmax labels for cross-entropy). */
@@ -182,14 +163,9 @@ export class CpuTrainer {
       this.backward(res.grad.map((g) => g / setup.accum), cache, setup.batch, grads, train);
     }
     this.lastGrads = grads;
-    let sumsq = 0;
-    let nonFinite = 0;
-    for (const g of grads) {
-      sumsq += g * g;
-      if (!Number.isFinite(g)) nonFinite++;
-    }
+    const { sumsq, nonfinite: nonFinite } = reduceStats(grads);
     const norm = Math.sqrt(sumsq);
-    const coef = setup.optim.clip > 0 ? Math.min(1, setup.optim.clip / (norm + 1e-6)) : 1;
+    const coef = clipCoef(sumsq, setup.optim.clip);
     const clipped = grads.map((g) => g * coef);
     const hyper = groupHypers(this.layout, input.lr, setup.optim);
     if (setup.optim.kind === 'adamw')

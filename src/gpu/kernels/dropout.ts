@@ -2,7 +2,7 @@
 import code from '../../../shaders/dropout.wgsl?raw';
 import { getPipeline } from '../pipelines';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
-import { createUniformBuffer, writeUniforms } from '../uniforms';
+import { createUniformBuffer, writeUniforms, type UniformField } from '../uniforms';
 import { grid1d } from '../util';
 import { dropThreshold } from '../../ref/dropout';
 
@@ -16,11 +16,11 @@ export interface DropoutDispatch {
 
 function make(device: GPUDevice, entry: 'forward' | 'backward_acc', n: number, p: number, src: BufferRef, dst: BufferRef): DropoutDispatch {
   const pipeline = getPipeline(device, 'dropout', code, { WG }, entry);
-  const fields = (key: number) => [['u32', n], ['u32', key], ['u32', dropThreshold(p)], ['f32', 1 / (1 - p)]] as const;
-  const params = createUniformBuffer(device, `dropout.${entry}.params`, [...fields(0)]);
+  const fields = (key: number): UniformField[] => [['u32', n], ['u32', key], ['u32', dropThreshold(p)], ['f32', 1 / (1 - p)]];
+  const params = createUniformBuffer(device, `dropout.${entry}.params`, fields(0));
   return {
     dispatch: { label: `dropout.${entry}(n=${n})`, pipeline, bindGroup: makeBindGroup(device, `dropout.${entry}`, pipeline, [src, dst, params]), workgroups: grid1d(n, WG) },
-    setKey: (key) => writeUniforms(device, params, [...fields(key)]),
+    setKey: (key) => writeUniforms(device, params, fields(key)),
   };
 }
 

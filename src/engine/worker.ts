@@ -1,25 +1,88 @@
 /// <reference lib="webworker" />
-/** The engine's Web Worker: owns the GPU device and all training; no React, no DOM. */
+/** The engine's Web Worker: owns the GPU device and the current run; no React, no DOM. */
 import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
+import { RunSession, type SessionSink } from './session';
 
 const post = (m: FromEngine) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
 let gpu: Gpu | null = null;
+let session: RunSession | null = null;
 
 function reportError(e: unknown): void {
   if (e instanceof GpuError) post({ type: 'error', kind: e.kind, message: e.message });
   else post({ type: 'error', kind: 'engine', message: e instanceof Error ? e.message : String(e) });
 }
 
+function onGpuError(e: GpuError): void {
+  reportError(e);
+  if (e.kind === 'device-lost') {
+    // The run cannot go on without its buffers; say so, keep what was already posted.
+    if (session) post({ type: 'status', runId: session.runId, status: { state: 'failed', step: session.step, stepsPerSec: 0, message: e.message } });
+    session = null;
+    gpu = null;
+  }
+}
+
+async function ensureGpu(): Promise<Gpu> {
+  if (!gpu) gpu = await acquireGpu({ onError: onGpuError });
+  return gpu;
+}
+
+const sink: SessionSink = {
+  metrics: (runId, points) => post({ type: 'metrics', runId, points }),
+  status: (runId, status) => post({ type: 'status', runId, status }),
+};
+
 async function handle(msg: ToEngine): Promise<void> {
   switch (msg.type) {
-    case 'init':
-      gpu = await acquireGpu({ onError: reportError });
-      post({ type: 'ready', adapter: gpu.summary });
+    case 'init': {
+      const g = await ensureGpu();
+      post({ type: 'ready', adapter: g.summary });
+      break;
+    }
+    case 'start': {
+      if (session) {
+        await session.pause();
+        session.destroy();
+        session = null;
+      }
+      const g = await ensureGpu();
+      post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
+      try {
+        session = new RunSession(g.device, msg.runId, msg.config, sink);
+      } catch (e) {
+        post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e) } });
+        return;
+      }
+      if (msg.paused) post({ type: 'status', runId: msg.runId, status: { state: 'paused', step: 0, stepsPerSec: 0 } });
+      else session.play();
+      break;
+    }
+    case 'pause':
+      await session?.pause();
+      break;
+    case 'resume':
+      session?.play();
+      break;
+    case 'step':
+      await session?.singleStep();
+      break;
+    case 'stop':
+      if (session) {
+        await session.pause();
+        session.destroy();
+        post({ type: 'status', runId: session.runId, status: { state: 'stopped', step: session.step, stepsPerSec: 0 } });
+        session = null;
+      }
+      break;
+    case 'live':
+      session?.updateLive(msg.config);
       break;
   }
 }
 
+// Messages are handled one at a time, in order, so a 'start' never interleaves with a 'pause'.
+let queue: Promise<void> = Promise.resolve();
 self.onmessage = (ev: MessageEvent<ToEngine>) => {
-  handle(ev.data).catch(reportError);
+  queue = queue.then(() => handle(ev.data)).catch(reportError);
 };

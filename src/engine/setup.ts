@@ -1,0 +1,82 @@
+/**
+ * RunConfig + the toy task -> TrainSetup (what a trainer is built from).
+ * The model: layers.0 = W_in (dIn -> n, frozen), layers.1..L = W_1..W_L (n -> n, adapted when in
+ * `targets`), head = W_out (n -> dOut, frozen); activation after every layer but the head; no biases.
+ * LoRA factors are drawn from Rng.stream(seed, 'lora/<l>'), so runs that differ only in hyperparameters
+ * share their initial draws (common random numbers).
+ */
+import { scalingFactor, type RunConfig } from '../config/schema';
+import type { ToyTask } from '../tasks/toy';
+import { initLora } from '../tasks/init';
+import { Rng } from '../rng';
+import type { LayerMode, MlpSpec } from './layout';
+import type { TrainSetup } from './types';
+
+/** A loss this far above the normalised start (about 1) is divergence, not training. */
+export const DIVERGE_BOUND = 1e4;
+
+export function modelSpec(cfg: RunConfig): MlpSpec {
+  const L = cfg.layers;
+  const modes: LayerMode[] = [
+    'frozen',
+    ...Array.from({ length: L }, (_, i): LayerMode => (cfg.targets.includes(i + 1) ? (cfg.mode === 'lora' ? 'lora' : 'full') : 'frozen')),
+    'frozen',
+  ];
+  return {
+    sizes: [cfg.dIn, ...Array(L + 1).fill(cfg.width), cfg.dOut],
+    bias: false,
+    activation: cfg.activation,
+    modes,
+    r: cfg.r,
+    scaling: scalingFactor(cfg),
+    loss: cfg.loss,
+  };
+}
+
+export function buildSetup(cfg: RunConfig, task: ToyTask): TrainSetup {
+  const spec = modelSpec(cfg);
+  const base = { W: [task.Win, ...task.Ws, task.Wout], b: null };
+  const teacher = { W: [task.teacher.Win, ...task.teacher.Ws, task.teacher.Wout], b: null };
+  const loraA: (Float32Array | null)[] = [];
+  const loraB: (Float32Array | null)[] = [];
+  spec.modes.forEach((m, i) => {
+    if (m !== 'lora') {
+      loraA.push(null);
+      loraB.push(null);
+      return;
+    }
+    const f = initLora(cfg.init, cfg.r, spec.sizes[i], spec.sizes[i + 1], Rng.stream(cfg.seed, `lora/${i}`));
+    loraA.push(f.A);
+    loraB.push(f.B);
+  });
+  return {
+    spec,
+    base,
+    teacher,
+    loraA,
+    loraB,
+    batch: cfg.batch,
+    accum: cfg.accum,
+    optim: {
+      kind: cfg.optimizer,
+      beta1: cfg.beta1,
+      beta2: cfg.beta2,
+      eps: cfg.eps,
+      momentum: cfg.momentum,
+      weightDecay: cfg.weightDecay,
+      clip: cfg.clip,
+      loraPlusRatio: cfg.loraPlusRatio,
+    },
+    dropout: cfg.mode === 'lora' ? cfg.lora_dropout : 0,
+    seed: cfg.seed,
+    lossScale: cfg.loss === 'mse' ? 1 / task.sigma2 : 1,
+    evalX: task.evalX,
+    evalRows: task.evalX.length / cfg.dIn,
+    divergeBound: DIVERGE_BOUND,
+  };
+}
+
+/** The micro-batch inputs of optimizer step t (1-based): micro-batches (t-1)*accum .. t*accum-1. */
+export function stepInputs(cfg: RunConfig, task: ToyTask, t: number): Float32Array[] {
+  return Array.from({ length: cfg.accum }, (_, k) => task.inputsAt((t - 1) * cfg.accum + k, cfg.batch));
+}

@@ -1,0 +1,62 @@
+/**
+ * What the settings cost, for the cost panel. Counts follow PEFT's shapes: per adapted n x n layer,
+ * LoRA trains A (r, n) and B (n, r) = r (n + n) parameters; full fine-tuning (FFT) trains the n x n
+ * weight itself. Everything is f32 (4 bytes). Optimizer state per trainable parameter: AdamW keeps
+ * two moments; SGD keeps one momentum buffer, none with momentum 0 (as PyTorch, which then stores none).
+ */
+import type { RunConfig } from './schema';
+
+export type CostConfig = Pick<RunConfig, 'mode' | 'width' | 'layers' | 'dIn' | 'dOut' | 'r' | 'targets' | 'optimizer' | 'momentum'>;
+
+const F32 = 4;
+
+export interface Cost {
+  /** Parameters trained in this mode. */
+  trainableParams: number;
+  /** Frozen parameters of the adapted layers: targets x n^2. */
+  adaptedParams: number;
+  /** trainableParams / adaptedParams x 100 (100 for FFT). */
+  percentOfAdapted: number;
+  /** Bytes of the trainable weights (the adapter file's tensors for LoRA; the full layers for FFT). */
+  adapterBytes: number;
+  optimizerStateBytes: number;
+  /** The whole frozen base model: W_in, W_1..W_L, W_out. */
+  baseParams: number;
+  /** The same numbers for full fine-tuning of the same layers, for comparison. */
+  fft: { trainableParams: number; bytes: number; optimizerStateBytes: number };
+}
+
+/** Optimizer state floats kept per trainable parameter. */
+export function stateFloatsPerParam(cfg: Pick<RunConfig, 'optimizer' | 'momentum'>): number {
+  if (cfg.optimizer === 'adamw') return 2;
+  return cfg.momentum > 0 ? 1 : 0;
+}
+
+export function costOf(cfg: CostConfig): Cost {
+  const n = cfg.width;
+  const t = cfg.targets.length;
+  const state = stateFloatsPerParam(cfg);
+  const fftParams = t * n * n;
+  const trainable = cfg.mode === 'fft' ? fftParams : t * cfg.r * (n + n);
+  return {
+    trainableParams: trainable,
+    adaptedParams: fftParams,
+    percentOfAdapted: fftParams === 0 ? 0 : (100 * trainable) / fftParams,
+    adapterBytes: trainable * F32,
+    optimizerStateBytes: trainable * state * F32,
+    baseParams: n * cfg.dIn + cfg.layers * n * n + cfg.dOut * n,
+    fft: { trainableParams: fftParams, bytes: fftParams * F32, optimizerStateBytes: fftParams * state * F32 },
+  };
+}
+
+/** "512 B", "1.5 KiB", "3.00 MiB": binary units, three significant digits. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${Number(v.toPrecision(3))} ${units[u]}`;
+}

@@ -1,0 +1,9 @@
+/**
+ * Every measurement the bench page runs, in order. To add one: write `bench/<name>.ts` exporting a
+ * Measurement (see types.ts and timing.ts) and list it here.
+ */
+import { adamwBench } from './adamw';
+import { matmulBench } from './matmul';
+import type { Measurement } from './types';
+
+export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench];

@@ -1,0 +1,64 @@
+// Fused AdamW step over a flat parameter buffer, torch.optim.AdamW semantics (single-tensor path):
+//   g = clip * grad                              (clip: 1 float written by the clip kernel, 1.0 when off)
+//   p = p * (1 - lr wd)                          (decoupled weight decay, applied first)
+//   m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2
+//   p = p - (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps),   bc1 = 1 - b1^t, bc2 = 1 - b2^t
+// Parameter groups: up to MAX_GROUPS ranges [start, end) of the flat buffer, each with its own lr and wd
+// (LoRA+ gives B its own lr). The host folds lr, wd and the bias corrections into two numbers per group
+// (decay = 1 - lr wd, stepSize = lr / bc1), computed in float64 like PyTorch's Python scalars. Elements
+// outside every group are never visited.
+// Shapes: params, grads, m, v: (n); clip: (1).
+// Dispatch: each group is cut into tiles of WG * ITEMS elements and group k owns workgroups
+// [tile0, tile1); grid = grid1d(total tiles, 1), flat workgroup index w = wid.x + wid.y * num_workgroups.x.
+// So the group lookup happens once per workgroup (not per element), and a tile never straddles groups.
+// Thread lid updates elements tileBase + lid + j * WG, j < ITEMS (coalesced).
+
+override WG: u32 = 256u;
+override ITEMS: u32 = 16u;
+const MAX_GROUPS: u32 = 8u;
+
+struct Group { start: u32, end: u32, tile0: u32, tile1: u32, decay: f32, stepSize: f32, _pad0: u32, _pad1: u32 }
+
+// The header is padded to 32 bytes because a struct array in a uniform must start on a 16-byte boundary.
+struct Params {
+  n: u32,
+  ngroups: u32,       // 0 until the first setStep: the dispatch is then a no-op
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  sqrtBc2: f32,       // sqrt(1 - b2^t)
+  _pad0: u32,
+  _pad1: u32,
+  groups: array<Group, MAX_GROUPS>,
+}
+
+@group(0) @binding(0) var<storage, read_write> p: array<f32>;
+@group(0) @binding(1) var<storage, read> grad: array<f32>;
+@group(0) @binding(2) var<storage, read_write> m: array<f32>;
+@group(0) @binding(3) var<storage, read_write> v: array<f32>;
+@group(0) @binding(4) var<storage, read> clip: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let w = wid.x + wid.y * nwg.x;
+  var gi = MAX_GROUPS;
+  for (var k = 0u; k < min(params.ngroups, MAX_GROUPS); k++) {
+    if (w >= params.groups[k].tile0 && w < params.groups[k].tile1) { gi = k; break; }
+  }
+  if (gi == MAX_GROUPS) { return; } // grid padding from the fold into y
+  let grp = params.groups[gi];
+  let end = min(grp.end, params.n);
+  let base = grp.start + (w - grp.tile0) * WG * ITEMS + lid;
+  let c = clip[0];
+  for (var j = 0u; j < ITEMS; j++) {
+    let i = base + j * WG;
+    if (i >= end) { break; }
+    let g = c * grad[i];
+    let mi = params.beta1 * m[i] + (1.0 - params.beta1) * g;
+    let vi = params.beta2 * v[i] + (1.0 - params.beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] * grp.decay - grp.stepSize * mi / (sqrt(vi) / params.sqrtBc2 + params.eps);
+  }
+}

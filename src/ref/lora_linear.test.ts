@@ -21,7 +21,7 @@ describe('LoRA linear reference', () => {
   it('gradients match central finite differences of L = sum(w * Y)', () => {
     const rng = new Rng(9);
     const sh: LoraShape = { N: 3, dIn: 5, dOut: 4, r: 2, scaling: 1.7 };
-    const t = { X: rng.normals(15), W0: rng.normals(20), b: rng.normals(4), A: rng.normals(10), B: rng.normals(8) };
+    const t: Record<'X' | 'W0' | 'b' | 'A' | 'B', ArrayLike<number>> = { X: rng.normals(15), W0: rng.normals(20), b: rng.normals(4), A: rng.normals(10), B: rng.normals(8) };
     const w = projectionWeights(sh.N * sh.dOut);
     const G = w; // dL/dY = w
     const g = loraLinearBackwardRef(sh, t, G);

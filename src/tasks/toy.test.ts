@@ -139,15 +139,7 @@ describe('buildTask', () => {
     expect(sigmaSamples({ width: 16, layers: 1, dIn: 4, dOut: 4 })).toBe(2048);
     expect(sigmaSamples({ width: 1024, layers: 6, dIn: 256, dOut: 256 })).toBe(128);
   });
-
-  it('builds the default task quickly (it runs on every reset in the page)', () => {
-    buildTask(DEFAULT_CONFIG); // warm up the JIT
-    const t0 = performance.now();
-    buildTask(DEFAULT_CONFIG);
-    const ms = performance.now() - t0;
-    console.log(`buildTask(default): ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(1000); // ~100 ms on one idle core; loose so a loaded CI machine does not flake
-  });
+  // Build time is a speed figure, not a test (timed tests flake on loaded machines): see `npm run bench`.
 });
 
 describe('batchAt', () => {

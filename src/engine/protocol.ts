@@ -8,14 +8,25 @@ import type { StepLog } from './types';
 
 export type ToEngine =
   | { type: 'init' }
-  /** Build a new run (replacing the current one) and start it unless `paused`. */
-  | { type: 'start'; runId: string; config: RunConfig; paused?: boolean }
+  /**
+   * Build a new run (replacing the current one) and start it unless `paused`. `initTensors` replaces
+   * the initial LoRA factors (an imported adapter: names 'A<i>', 'B<i>' for module layers.<i>).
+   */
+  | { type: 'start'; runId: string; config: RunConfig; paused?: boolean; initTensors?: TensorMap }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'step' }
   | { type: 'stop' }
   /** Settings that apply from the next step without a reset (learning rate, schedule, clipping). */
-  | { type: 'live'; config: RunConfig };
+  | { type: 'live'; config: RunConfig }
+  /**
+   * Forward pass on the GPU for given inputs (rows, dIn): the base model's outputs and the adapted
+   * model's (with `tensors` as the trained LoRA factors or fully trained weights 'W<i>').
+   */
+  | { type: 'forward'; requestId: string; config: RunConfig; tensors: TensorMap; inputs: Float32Array; rows: number };
+
+/** Trainable tensors by layout name: 'A<i>' (r, in), 'B<i>' (out, r), 'W<i>' (out, in) for layer i. */
+export type TensorMap = Record<string, Float32Array>;
 
 export interface MetricPoint extends StepLog {
   lr: number;
@@ -37,4 +48,8 @@ export type FromEngine =
   | { type: 'ready'; adapter: AdapterSummary }
   | { type: 'error'; kind: GpuErrorKind | 'engine'; message: string }
   | { type: 'metrics'; runId: string; points: MetricPoint[] }
-  | { type: 'status'; runId: string; status: RunStatus };
+  | { type: 'status'; runId: string; status: RunStatus }
+  /** A run's trained tensors, posted once when it ends (done, diverged, collapsed or stopped). */
+  | { type: 'weights'; runId: string; tensors: TensorMap }
+  | { type: 'forward-result'; requestId: string; base: Float32Array; adapted: Float32Array }
+  | { type: 'forward-error'; requestId: string; message: string };

@@ -8,12 +8,14 @@ import { buildTask, type ToyTask } from '../tasks/toy';
 import { lrAt } from './schedule';
 import { buildSetup, stepInputs } from './setup';
 import { GpuTrainer } from './trainer';
-import type { MetricPoint, RunStatus } from './protocol';
+import type { MetricPoint, RunStatus, TensorMap } from './protocol';
 import { finalLoss } from '../metrics/ema';
 
 export interface SessionSink {
   metrics(runId: string, points: MetricPoint[]): void;
   status(runId: string, status: RunStatus): void;
+  /** The run's trained tensors, once, when it ends. */
+  weights(runId: string, tensors: TensorMap): void;
 }
 
 const POST_INTERVAL_MS = 100;
@@ -29,15 +31,17 @@ export class RunSession {
   private losses: number[] = [];
   private runTime = 0; // ms spent stepping (excludes pauses)
   private ended = false;
+  private weightsPosted = false;
 
   constructor(
     device: GPUDevice,
     readonly runId: string,
     private cfg: RunConfig,
     private sink: SessionSink,
+    initTensors: TensorMap = {},
   ) {
     this.task = buildTask(cfg);
-    this.trainer = new GpuTrainer(device, buildSetup(cfg, this.task));
+    this.trainer = new GpuTrainer(device, buildSetup(cfg, this.task, initTensors));
   }
 
   get step(): number {
@@ -120,6 +124,14 @@ export class RunSession {
     this.running = false;
     this.flush(true);
     this.sink.status(this.runId, status);
+    void this.postWeights();
+  }
+
+  /** Send the trained tensors to the page (exports need them after the GPU buffers are gone). */
+  async postWeights(): Promise<void> {
+    if (this.weightsPosted) return;
+    this.weightsPosted = true;
+    this.sink.weights(this.runId, await this.trainer.readAll());
   }
 
   private flush(force: boolean): void {

@@ -33,9 +33,13 @@ export function modelSpec(cfg: RunConfig): MlpSpec {
   };
 }
 
-export function buildSetup(cfg: RunConfig, task: ToyTask): TrainSetup {
+/**
+ * `tensors` (optional) replaces initial values: 'A<i>'/'B<i>' the LoRA factors of layer i, 'W<i>' a fully
+ * trained layer's weight (an imported adapter, or trained weights for a forward pass).
+ */
+export function buildSetup(cfg: RunConfig, task: ToyTask, tensors: Record<string, Float32Array> = {}): TrainSetup {
   const spec = modelSpec(cfg);
-  const base = { W: [task.Win, ...task.Ws, task.Wout], b: null };
+  const base: { W: Float32Array[]; b: null } = { W: [task.Win, ...task.Ws, task.Wout], b: null };
   const teacher = { W: [task.teacher.Win, ...task.teacher.Ws, task.teacher.Wout], b: null };
   const loraA: (Float32Array | null)[] = [];
   const loraB: (Float32Array | null)[] = [];
@@ -46,9 +50,10 @@ export function buildSetup(cfg: RunConfig, task: ToyTask): TrainSetup {
       return;
     }
     const f = initLora(cfg.init, cfg.r, spec.sizes[i], spec.sizes[i + 1], Rng.stream(cfg.seed, `lora/${i}`));
-    loraA.push(f.A);
-    loraB.push(f.B);
+    loraA.push(checked(tensors[`A${i}`], f.A.length, `A${i}`) ?? f.A);
+    loraB.push(checked(tensors[`B${i}`], f.B.length, `B${i}`) ?? f.B);
   });
+  base.W = base.W.map((W, i) => (spec.modes[i] === 'full' ? (checked(tensors[`W${i}`], W.length, `W${i}`) ?? W) : W));
   return {
     spec,
     base,
@@ -74,6 +79,11 @@ export function buildSetup(cfg: RunConfig, task: ToyTask): TrainSetup {
     evalRows: task.evalX.length / cfg.dIn,
     divergeBound: DIVERGE_BOUND,
   };
+}
+
+function checked(t: Float32Array | undefined, size: number, name: string): Float32Array | undefined {
+  if (t && t.length !== size) throw new Error(`tensor ${name} has ${t.length} values, the model needs ${size}`);
+  return t;
 }
 
 /** The micro-batch inputs of optimizer step t (1-based): micro-batches (t-1)*accum .. t*accum-1. */

@@ -166,6 +166,27 @@ export class GpuTrainer {
     return log;
   }
 
+  /** Run the eval pass (student forward on the eval inputs) and read its outputs (evalRows, dOut). */
+  async evalOutputs(): Promise<Float32Array> {
+    const { device, st, setup } = this;
+    if (!st.evalActs) throw new Error('no eval inputs');
+    const enc = device.createCommandEncoder({ label: 'eval.outputs' });
+    const pass = enc.beginComputePass({ label: 'eval.outputs' });
+    encodeDispatches(pass, this.evalPass);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    const L = layerCount(setup.spec);
+    return readF32(device, st.evalActs.z[L - 1], setup.evalRows * setup.spec.sizes[L]);
+  }
+
+  /** Every trainable tensor by name, read back from the GPU. */
+  async readAll(): Promise<Record<string, Float32Array>> {
+    const all = await this.readParams();
+    const out: Record<string, Float32Array> = {};
+    for (const t of this.st.layout.tensors) out[t.name] = all.slice(t.offset, t.offset + t.size);
+    return out;
+  }
+
   /** Read a trainable tensor (e.g. 'A1', 'B1', 'W2') back from the GPU. */
   readTensor(name: string): Promise<Float32Array> {
     const s = slot(this.st.layout, name);

@@ -3,6 +3,7 @@
 import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
 import { RunSession, type SessionSink } from './session';
+import { forwardOutputs } from './forward';
 
 const post = (m: FromEngine) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
 let gpu: Gpu | null = null;
@@ -31,6 +32,7 @@ async function ensureGpu(): Promise<Gpu> {
 const sink: SessionSink = {
   metrics: (runId, points) => post({ type: 'metrics', runId, points }),
   status: (runId, status) => post({ type: 'status', runId, status }),
+  weights: (runId, tensors) => (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'weights', runId, tensors } satisfies FromEngine, Object.values(tensors).map((t) => t.buffer)),
 };
 
 async function handle(msg: ToEngine): Promise<void> {
@@ -43,13 +45,14 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'start': {
       if (session) {
         await session.pause();
+        await session.postWeights();
         session.destroy();
         session = null;
       }
       const g = await ensureGpu();
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       try {
-        session = new RunSession(g.device, msg.runId, msg.config, sink);
+        session = new RunSession(g.device, msg.runId, msg.config, sink, msg.initTensors);
       } catch (e) {
         post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e) } });
         return;
@@ -70,6 +73,7 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'stop':
       if (session) {
         await session.pause();
+        await session.postWeights();
         session.destroy();
         post({ type: 'status', runId: session.runId, status: { state: 'stopped', step: session.step, stepsPerSec: 0 } });
         session = null;
@@ -78,6 +82,16 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'live':
       session?.updateLive(msg.config);
       break;
+    case 'forward': {
+      try {
+        const g = await ensureGpu();
+        const r = await forwardOutputs(g.device, msg.config, msg.tensors, msg.inputs, msg.rows);
+        (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'forward-result', requestId: msg.requestId, ...r } satisfies FromEngine, [r.base.buffer, r.adapted.buffer]);
+      } catch (e) {
+        post({ type: 'forward-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
+      }
+      break;
+    }
   }
 }
 

@@ -6,8 +6,9 @@
 import { create } from 'zustand';
 import type { AdapterSummary } from '../gpu/device';
 import { changedFields, DEFAULT_CONFIG, resetKind, type RunConfig } from '../config/schema';
-import type { FromEngine, MetricPoint, RunStatus, ToEngine } from '../engine/protocol';
+import type { FromEngine, MetricPoint, RunStatus } from '../engine/protocol';
 import { runLabel } from './runLabel';
+import { engineBridge, runWeights, settleForward } from './engineCalls';
 
 export type GpuStatus =
   | { state: 'probing' }
@@ -20,6 +21,8 @@ export interface RunRecord {
   label: string;
   status: RunStatus;
   points: MetricPoint[];
+  /** The engine sent the trained tensors (kept in engineCalls.runWeights): the run can be exported. */
+  hasWeights?: boolean;
 }
 
 export interface ChartSettings {
@@ -52,8 +55,7 @@ export interface LabState {
   removeRun(id: string): void;
 }
 
-/** The engine connection, set once at start-up (outside the store state: not serialisable). */
-export const engineBridge: { send: (m: ToEngine) => void } = { send: () => {} };
+export { engineBridge };
 
 let runCounter = 0;
 const newRunId = () => `run-${Date.now().toString(36)}-${++runCounter}`;
@@ -140,6 +142,16 @@ export function applyEngineMessage(m: FromEngine): void {
       break;
     case 'status':
       useLab.setState((st) => ({ runs: st.runs.map((r) => (r.id === m.runId ? { ...r, status: m.status } : r)) }));
+      break;
+    case 'weights':
+      runWeights.set(m.runId, m.tensors);
+      useLab.setState((st) => ({ runs: st.runs.map((r) => (r.id === m.runId ? { ...r, hasWeights: true } : r)) }));
+      break;
+    case 'forward-result':
+      settleForward(m.requestId, { base: m.base, adapted: m.adapted });
+      break;
+    case 'forward-error':
+      settleForward(m.requestId, new Error(m.message));
       break;
   }
 }

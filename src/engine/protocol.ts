@@ -23,7 +23,19 @@ export type ToEngine =
    * Forward pass on the GPU for given inputs (rows, dIn): the base model's outputs and the adapted
    * model's (with `tensors` as the trained LoRA factors or fully trained weights 'W<i>').
    */
-  | { type: 'forward'; requestId: string; config: RunConfig; tensors: TensorMap; inputs: Float32Array; rows: number };
+  | { type: 'forward'; requestId: string; config: RunConfig; tensors: TensorMap; inputs: Float32Array; rows: number }
+  /** Train many runs (a sweep); runs sharing the base model train together on the GPU. */
+  | { type: 'sweep'; sweepId: string; runs: SweepRunSpec[] }
+  /** Stop a sweep: finished runs stay, unfinished ones are marked stopped. */
+  | { type: 'cancel-sweep'; sweepId: string }
+  /** Time a few training steps of `config` (a sweep's time estimate). */
+  | { type: 'calibrate'; requestId: string; config: RunConfig };
+
+/** One run of a sweep: its full config (every run posts metrics and status under its runId). */
+export interface SweepRunSpec {
+  runId: string;
+  config: RunConfig;
+}
 
 /** Trainable tensors by layout name: 'A<i>' (r, in), 'B<i>' (out, r), 'W<i>' (out, in) for layer i. */
 export type TensorMap = Record<string, Float32Array>;
@@ -52,4 +64,8 @@ export type FromEngine =
   /** A run's trained tensors, posted once when it ends (done, diverged, collapsed or stopped). */
   | { type: 'weights'; runId: string; tensors: TensorMap }
   | { type: 'forward-result'; requestId: string; base: Float32Array; adapted: Float32Array }
-  | { type: 'forward-error'; requestId: string; message: string };
+  | { type: 'forward-error'; requestId: string; message: string }
+  /** adapterStepsPerSec counts one step of one run as one adapter-step. */
+  | { type: 'sweep-progress'; sweepId: string; done: number; total: number; adapterStepsPerSec: number; etaSec: number }
+  | { type: 'sweep-done'; sweepId: string; cancelled: boolean }
+  | { type: 'calibrate-result'; requestId: string; stepsPerSec: number; message?: string };

@@ -4,10 +4,13 @@ import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
 import { RunSession, type SessionSink } from './session';
 import { forwardOutputs } from './forward';
+import { SweepRunner } from './sweep';
+import { calibrate } from './calibrate';
 
 const post = (m: FromEngine) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
 let gpu: Gpu | null = null;
 let session: RunSession | null = null;
+let sweep: { id: string; runner: SweepRunner } | null = null;
 
 function reportError(e: unknown): void {
   if (e instanceof GpuError) post({ type: 'error', kind: e.kind, message: e.message });
@@ -82,6 +85,37 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'live':
       session?.updateLive(msg.config);
       break;
+    case 'sweep': {
+      const g = await ensureGpu();
+      if (sweep) sweep.runner.cancel();
+      const runner = new SweepRunner(g.device, msg.runs, {
+        ...sink,
+        progress: (done, total, adapterStepsPerSec, etaSec) => post({ type: 'sweep-progress', sweepId: msg.sweepId, done, total, adapterStepsPerSec, etaSec }),
+      });
+      const current = { id: msg.sweepId, runner };
+      sweep = current;
+      // not awaited: the queue stays free for 'cancel-sweep'
+      void runner
+        .run()
+        .then((complete) => post({ type: 'sweep-done', sweepId: msg.sweepId, cancelled: !complete }))
+        .catch(reportError)
+        .finally(() => {
+          if (sweep === current) sweep = null;
+        });
+      break;
+    }
+    case 'cancel-sweep':
+      if (sweep?.id === msg.sweepId) sweep.runner.cancel();
+      break;
+    case 'calibrate': {
+      const g = await ensureGpu();
+      try {
+        post({ type: 'calibrate-result', requestId: msg.requestId, stepsPerSec: await calibrate(g.device, msg.config) });
+      } catch (e) {
+        post({ type: 'calibrate-result', requestId: msg.requestId, stepsPerSec: NaN, message: e instanceof Error ? e.message : String(e) });
+      }
+      break;
+    }
     case 'forward': {
       try {
         const g = await ensureGpu();

@@ -1,9 +1,10 @@
 // Fused AdamW step over a flat parameter buffer, torch.optim.AdamW semantics (single-tensor path):
-//   g = clip * grad                              (clip: 1 float written by the clip kernel, 1.0 when off)
+//   g = clip[c_k] * grad                          (clip: floats written by the clip kernel, 1.0 when off;
+//                                                  group k reads its own c_k: a batched sweep clips per run)
 //   p = p * (1 - lr wd)                          (decoupled weight decay, applied first)
 //   m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2
 //   p = p - (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps),   bc1 = 1 - b1^t, bc2 = 1 - b2^t
-// Parameter groups: up to MAX_GROUPS ranges [start, end) of the flat buffer, each with its own lr and wd
+// Parameter groups: any number of ranges [start, end) of the flat buffer, each with its own lr and wd
 // (LoRA+ gives B its own lr). The host folds lr, wd and the bias corrections into two numbers per group
 // (decay = 1 - lr wd, stepSize = lr / bc1), computed in float64 like PyTorch's Python scalars. Elements
 // outside every group are never visited.
@@ -15,11 +16,9 @@
 
 override WG: u32 = 256u;
 override ITEMS: u32 = 16u;
-const MAX_GROUPS: u32 = 8u;
 
-struct Group { start: u32, end: u32, tile0: u32, tile1: u32, decay: f32, stepSize: f32, _pad0: u32, _pad1: u32 }
+struct Group { start: u32, end: u32, tile0: u32, tile1: u32, decay: f32, stepSize: f32, clipIndex: u32, _pad: u32 }
 
-// The header is padded to 32 bytes because a struct array in a uniform must start on a 16-byte boundary.
 struct Params {
   n: u32,
   ngroups: u32,       // 0 until the first setStep: the dispatch is then a no-op
@@ -27,9 +26,6 @@ struct Params {
   beta2: f32,
   eps: f32,
   sqrtBc2: f32,       // sqrt(1 - b2^t)
-  _pad0: u32,
-  _pad1: u32,
-  groups: array<Group, MAX_GROUPS>,
 }
 
 @group(0) @binding(0) var<storage, read_write> p: array<f32>;
@@ -38,19 +34,24 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;
 @group(0) @binding(4) var<storage, read> clip: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> groups: array<Group>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let w = wid.x + wid.y * nwg.x;
-  var gi = MAX_GROUPS;
-  for (var k = 0u; k < min(params.ngroups, MAX_GROUPS); k++) {
-    if (w >= params.groups[k].tile0 && w < params.groups[k].tile1) { gi = k; break; }
+  // Groups own consecutive workgroup ranges in table order: binary search for the first tile1 > w.
+  var lo = 0u;
+  var hi = params.ngroups;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (groups[mid].tile1 <= w) { lo = mid + 1u; } else { hi = mid; }
   }
-  if (gi == MAX_GROUPS) { return; } // grid padding from the fold into y
-  let grp = params.groups[gi];
+  if (lo >= params.ngroups) { return; } // grid padding from the fold into y
+  let grp = groups[lo];
+  if (w < grp.tile0) { return; }
   let end = min(grp.end, params.n);
   let base = grp.start + (w - grp.tile0) * WG * ITEMS + lid;
-  let c = clip[0];
+  let c = clip[grp.clipIndex];
   for (var j = 0u; j < ITEMS; j++) {
     let i = base + j * WG;
     if (i >= end) { break; }

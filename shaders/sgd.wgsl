@@ -3,8 +3,8 @@
 //   buf = g                  on the first step (t = 1; the old buffer content is ignored)
 //   buf = mu buf + g         afterwards
 //   p = p - lr buf
-// clip: 1 float written by the clip kernel (1.0 when clipping is off). Parameter groups: up to MAX_GROUPS
-// ranges [start, end) of the flat buffer, each with its own lr and wd; other elements are never visited.
+// clip: floats written by the clip kernel (1.0 when clipping is off); group k reads clip[clipIndex_k] (a batched
+// sweep clips each run by its own norm). Parameter groups: any number of ranges [start, end) of the flat buffer, each with its own lr and wd; other elements are never visited.
 // Shapes: params, grads, momentum: (n); clip: (1).
 // Dispatch (as adamw.wgsl): each group is cut into tiles of WG * ITEMS elements and owns workgroups
 // [tile0, tile1); grid = grid1d(total tiles, 1), flat workgroup index w = wid.x + wid.y * num_workgroups.x.
@@ -12,17 +12,14 @@
 
 override WG: u32 = 256u;
 override ITEMS: u32 = 16u;
-const MAX_GROUPS: u32 = 8u;
 
-struct Group { start: u32, end: u32, tile0: u32, tile1: u32, lr: f32, wd: f32, _pad0: u32, _pad1: u32 }
+struct Group { start: u32, end: u32, tile0: u32, tile1: u32, lr: f32, wd: f32, clipIndex: u32, _pad: u32 }
 
-// The header is padded to 16 bytes because a struct array in a uniform must start on a 16-byte boundary.
 struct Params {
   n: u32,
   ngroups: u32,       // 0 until the first setStep: the dispatch is then a no-op
   mu: f32,
   first: u32,         // 1 on step 1
-  groups: array<Group, MAX_GROUPS>,
 }
 
 @group(0) @binding(0) var<storage, read_write> p: array<f32>;
@@ -30,19 +27,24 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> mbuf: array<f32>;
 @group(0) @binding(3) var<storage, read> clip: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(5) var<storage, read> groups: array<Group>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let w = wid.x + wid.y * nwg.x;
-  var gi = MAX_GROUPS;
-  for (var k = 0u; k < min(params.ngroups, MAX_GROUPS); k++) {
-    if (w >= params.groups[k].tile0 && w < params.groups[k].tile1) { gi = k; break; }
+  // Groups own consecutive workgroup ranges in table order: binary search for the first tile1 > w.
+  var lo = 0u;
+  var hi = params.ngroups;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (groups[mid].tile1 <= w) { lo = mid + 1u; } else { hi = mid; }
   }
-  if (gi == MAX_GROUPS) { return; } // grid padding from the fold into y
-  let grp = params.groups[gi];
+  if (lo >= params.ngroups) { return; } // grid padding from the fold into y
+  let grp = groups[lo];
+  if (w < grp.tile0) { return; }
   let end = min(grp.end, params.n);
   let base = grp.start + (w - grp.tile0) * WG * ITEMS + lid;
-  let c = clip[0];
+  let c = clip[grp.clipIndex];
   for (var j = 0u; j < ITEMS; j++) {
     let i = base + j * WG;
     if (i >= end) { break; }

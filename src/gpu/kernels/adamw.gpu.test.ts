@@ -100,3 +100,34 @@ describe('AdamW kernel on WebGPU', () => {
     expect(() => opt.setStep(1, [])).toThrow(/groups/);
   });
 });
+
+describe('AdamW kernel with many groups (a batched sweep: two groups per run, one clip coefficient per run)', () => {
+  it('40 groups, each with its own lr, weight decay and clip coefficient, match per-group references', async () => {
+    const device = await testDevice();
+    const runs = 20;
+    const per = 37; // elements per group: not a multiple of anything
+    const n = runs * 2 * per;
+    const rng = new Rng(77);
+    const p0 = rng.normals(n);
+    const grads = [rng.normals(n), rng.normals(n)];
+    const clips = Float32Array.from({ length: runs }, (_, i) => 0.3 + i / runs);
+    const groups: ParamGroupRange[] = Array.from({ length: 2 * runs }, (_, k) => ({ start: k * per, end: (k + 1) * per, clipIndex: k >> 1 }));
+    const hyper = groups.map((_, k) => ({ lr: 0.001 * (k + 1), weightDecay: k % 3 === 0 ? 0.01 : 0 }));
+    const bufs = {
+      params: uploadF32(device, 'p', p0),
+      grads: uploadF32(device, 'g', grads[0]),
+      m: uploadF32(device, 'm', new Float32Array(n)),
+      v: uploadF32(device, 'v', new Float32Array(n)),
+      clipCoef: uploadF32(device, 'clips', clips),
+    };
+    const opt = createAdamW(device, n, groups, bufs, CFG);
+    const state = ref.adamwInit(p0);
+    for (let t = 1; t <= 2; t++) {
+      device.queue.writeBuffer(bufs.grads, 0, grads[t - 1]);
+      opt.setStep(t, hyper);
+      await withErrorScope(device, () => runDispatches(device, [opt.dispatch]));
+      groups.forEach((g, k) => ref.adamwStep(state, grads[t - 1], t, [g], [hyper[k]], CFG, clips[g.clipIndex!]));
+    }
+    assertClose(await readF32(device, bufs.params as GPUBuffer, n), state.p, TOL, 'params');
+  });
+});

@@ -4,11 +4,12 @@
  */
 import code from '../../../shaders/adamw.wgsl?raw';
 import { getPipeline } from '../pipelines';
+import { createStorageBuffer } from '../buffers';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer, writeUniforms, type UniformField } from '../uniforms';
 import {
   DEFAULT_TILING,
-  groupTableFields,
+  groupTable,
   groupTiles,
   validateGroups,
   validateStep,
@@ -49,30 +50,27 @@ export function createAdamW(
 ): { dispatch: Dispatch; setStep(t: number, hyper: GroupHyper[]): void } {
   validateGroups('adamw', n, groups);
   const { tiles, workgroups } = groupTiles(groups, tiling);
-  const fields = (ngroups: number, t: number, hyper: GroupHyper[]): UniformField[] => {
-    // float64 on the host, as PyTorch's Python scalars: bias_correction1/2, step_size = lr / bc1.
-    const bc1 = 1 - cfg.beta1 ** t;
+  // float64 on the host, as PyTorch's Python scalars: bias_correction1/2, step_size = lr / bc1.
+  const fields = (ngroups: number, t: number): UniformField[] => {
     const bc2 = 1 - cfg.beta2 ** t;
-    return [
-      ['u32', n], ['u32', ngroups], ['f32', cfg.beta1], ['f32', cfg.beta2],
-      ['f32', cfg.eps], ['f32', Math.sqrt(bc2)], ['u32', 0], ['u32', 0],
-      ...groupTableFields(groups, tiles, (k) => [1 - hyper[k].lr * hyper[k].weightDecay, hyper[k].lr / bc1]),
-    ];
+    return [['u32', n], ['u32', ngroups], ['f32', cfg.beta1], ['f32', cfg.beta2], ['f32', cfg.eps], ['f32', Math.sqrt(bc2)]];
   };
-  const zeros = groups.map(() => ({ lr: 0, weightDecay: 0 }));
-  const params = createUniformBuffer(device, `adamw.params(n=${n})`, fields(0, 1, zeros));
+  const params = createUniformBuffer(device, `adamw.params(n=${n})`, fields(0, 1));
+  const table = createStorageBuffer(device, `adamw.groups(${groups.length})`, Math.max(1, groups.length) * 32);
   const pipeline = getPipeline(device, 'adamw', code, { WG: tiling.wg, ITEMS: tiling.items }, 'main');
   const dispatch: Dispatch = {
     label: `adamw(n=${n}, groups=${groups.length})`,
     pipeline,
-    bindGroup: makeBindGroup(device, 'adamw', pipeline, [bufs.params, bufs.grads, bufs.m, bufs.v, bufs.clipCoef, params]),
+    bindGroup: makeBindGroup(device, 'adamw', pipeline, [bufs.params, bufs.grads, bufs.m, bufs.v, bufs.clipCoef, params, table]),
     workgroups,
   };
   return {
     dispatch,
     setStep(t, hyper) {
       validateStep('adamw', t, groups, hyper);
-      writeUniforms(device, params, fields(groups.length, t, hyper));
+      writeUniforms(device, params, fields(groups.length, t));
+      const bc1 = 1 - cfg.beta1 ** t;
+      device.queue.writeBuffer(table, 0, groupTable(groups, tiles, (k) => [1 - hyper[k].lr * hyper[k].weightDecay, hyper[k].lr / bc1]));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupTableFields, groupTiles, MAX_GROUPS, validateGroups } from './paramGroups';
+import { groupTable, groupTiles, MAX_GROUPS, validateGroups } from './paramGroups';
 
 describe('optimizer parameter groups', () => {
   it('gives each group its own run of workgroups, in listed order, skipping gaps and empty groups', () => {
@@ -14,15 +14,18 @@ describe('optimizer parameter groups', () => {
     expect(workgroups).toEqual([35_000, 2, 1]);
   });
 
-  it('packs MAX_GROUPS entries of 8 words whatever the group count', () => {
-    const f = groupTableFields([{ start: 3, end: 9 }], [[0, 1]], () => [0.5, 0.25]);
-    expect(f.length).toBe(8 * MAX_GROUPS);
-    expect(f.slice(0, 8)).toEqual([['u32', 3], ['u32', 9], ['u32', 0], ['u32', 1], ['f32', 0.5], ['f32', 0.25], ['u32', 0], ['u32', 0]]);
-    expect(f.slice(8).every(([, v]) => v === 0)).toBe(true);
+  it('packs 8 words per group: range, tiles, two constants, clip index', () => {
+    const buf = groupTable([{ start: 3, end: 9 }, { start: 9, end: 20, clipIndex: 5 }], [[0, 1], [1, 3]], (k) => [0.5 + k, 0.25]);
+    const u = new Uint32Array(buf);
+    const f = new Float32Array(buf);
+    expect(u.length).toBe(16);
+    expect([...u.slice(0, 4), f[4], f[5], u[6]]).toEqual([3, 9, 0, 1, 0.5, 0.25, 0]);
+    expect([...u.slice(8, 12), f[12], f[13], u[14]]).toEqual([9, 20, 1, 3, 1.5, 0.25, 5]);
   });
 
   it('rejects too many, overlapping, or out-of-range groups', () => {
-    expect(() => validateGroups('x', 100, Array.from({ length: 9 }, (_, k) => ({ start: k, end: k + 1 })))).toThrow(/at most 8/);
+    expect(() => validateGroups('x', MAX_GROUPS + 10, Array.from({ length: MAX_GROUPS + 1 }, (_, k) => ({ start: k, end: k + 1 })))).toThrow(/at most/);
+    expect(() => validateGroups('x', 100, Array.from({ length: 90 }, (_, k) => ({ start: k, end: k + 1 })))).not.toThrow();
     expect(() => validateGroups('x', 100, [{ start: 50, end: 60 }, { start: 0, end: 51 }])).toThrow(/overlap/);
     expect(() => validateGroups('x', 100, [{ start: 5, end: 4 }])).toThrow(/inside/);
     expect(() => validateGroups('x', 100, [{ start: 0.5, end: 4 }])).toThrow(/inside/);

@@ -1,16 +1,17 @@
 /**
  * Parameter groups shared by the optimizer launchers (adamw.ts, sgd.ts): ranges of one flat buffer, each
- * with its own learning rate and weight decay, packed into a uniform table of at most MAX_GROUPS entries
- * so that a whole optimizer step stays one dispatch. Each group is cut into tiles of WG * ITEMS elements
+ * with its own learning rate, weight decay and clip coefficient, packed into a storage table so that a
+ * whole optimizer step stays one dispatch, whatever the number of groups (a batched sweep has two per run). Each group is cut into tiles of WG * ITEMS elements
  * and owns a contiguous run of workgroups, so the shader looks its group up once per workgroup.
  */
-import type { UniformField } from '../uniforms';
 import { ceilDiv, grid1d } from '../util';
 
 /** Element offsets in the flat buffer, end exclusive. */
 export interface ParamGroupRange {
   start: number;
   end: number;
+  /** Which entry of the clip-coefficient buffer scales this group's gradients (default 0). */
+  clipIndex?: number;
 }
 
 export interface GroupHyper {
@@ -31,8 +32,8 @@ export interface OptimizerTiling {
 
 export const DEFAULT_TILING: OptimizerTiling = { wg: 256, items: 16 };
 
-/** Must match MAX_GROUPS in shaders/adamw.wgsl and shaders/sgd.wgsl. */
-export const MAX_GROUPS = 8;
+/** A sanity bound on the table (a sweep of a few hundred runs has a few hundred groups). */
+export const MAX_GROUPS = 65536;
 
 /** Throws unless the groups are at most MAX_GROUPS disjoint integer ranges inside [0, n). */
 export function validateGroups(kernel: string, n: number, groups: ParamGroupRange[]): void {
@@ -67,16 +68,19 @@ export function groupTiles(groups: ParamGroupRange[], tiling: OptimizerTiling): 
 }
 
 /**
- * The group table as uniform fields: MAX_GROUPS entries of {start, end, tile0, tile1: u32, a, b: f32, pad,
- * pad}, where a and b are whatever per-group constants the kernel wants (unused entries are zero).
+ * The group table for the shader's storage array: per group {start, end, tile0, tile1: u32, a, b: f32,
+ * clipIndex, pad: u32}, where a and b are whatever per-group constants the kernel wants.
  */
-export function groupTableFields(groups: ParamGroupRange[], tiles: [number, number][], perGroup: (k: number) => [number, number]): UniformField[] {
-  const out: UniformField[] = [];
-  for (let k = 0; k < MAX_GROUPS; k++) {
-    const g = groups[k];
-    const [a, b] = g ? perGroup(k) : [0, 0];
-    const [t0, t1] = g ? tiles[k] : [0, 0];
-    out.push(['u32', g ? g.start : 0], ['u32', g ? g.end : 0], ['u32', t0], ['u32', t1], ['f32', a], ['f32', b], ['u32', 0], ['u32', 0]);
-  }
-  return out;
+export function groupTable(groups: ParamGroupRange[], tiles: [number, number][], perGroup: (k: number) => [number, number]): ArrayBuffer {
+  const buf = new ArrayBuffer(Math.max(1, groups.length) * 32);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  groups.forEach((g, k) => {
+    const [a, b] = perGroup(k);
+    u.set([g.start, g.end, tiles[k][0], tiles[k][1]], k * 8);
+    f[k * 8 + 4] = a;
+    f[k * 8 + 5] = b;
+    u[k * 8 + 6] = g.clipIndex ?? 0;
+  });
+  return buf;
 }

@@ -5,11 +5,12 @@
  */
 import code from '../../../shaders/sgd.wgsl?raw';
 import { getPipeline } from '../pipelines';
+import { createStorageBuffer } from '../buffers';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer, writeUniforms, type UniformField } from '../uniforms';
 import {
   DEFAULT_TILING,
-  groupTableFields,
+  groupTable,
   groupTiles,
   validateGroups,
   validateStep,
@@ -48,24 +49,22 @@ export function createSgd(
 ): { dispatch: Dispatch; setStep(t: number, hyper: GroupHyper[]): void } {
   validateGroups('sgd', n, groups);
   const { tiles, workgroups } = groupTiles(groups, tiling);
-  const fields = (ngroups: number, t: number, hyper: GroupHyper[]): UniformField[] => [
-    ['u32', n], ['u32', ngroups], ['f32', cfg.momentum], ['u32', t === 1 ? 1 : 0],
-    ...groupTableFields(groups, tiles, (k) => [hyper[k].lr, hyper[k].weightDecay]),
-  ];
-  const zeros = groups.map(() => ({ lr: 0, weightDecay: 0 }));
-  const params = createUniformBuffer(device, `sgd.params(n=${n})`, fields(0, 1, zeros));
+  const fields = (ngroups: number, t: number): UniformField[] => [['u32', n], ['u32', ngroups], ['f32', cfg.momentum], ['u32', t === 1 ? 1 : 0]];
+  const params = createUniformBuffer(device, `sgd.params(n=${n})`, fields(0, 1));
+  const table = createStorageBuffer(device, `sgd.groups(${groups.length})`, Math.max(1, groups.length) * 32);
   const pipeline = getPipeline(device, 'sgd', code, { WG: tiling.wg, ITEMS: tiling.items }, 'main');
   const dispatch: Dispatch = {
     label: `sgd(n=${n}, groups=${groups.length})`,
     pipeline,
-    bindGroup: makeBindGroup(device, 'sgd', pipeline, [bufs.params, bufs.grads, bufs.momentum, bufs.clipCoef, params]),
+    bindGroup: makeBindGroup(device, 'sgd', pipeline, [bufs.params, bufs.grads, bufs.momentum, bufs.clipCoef, params, table]),
     workgroups,
   };
   return {
     dispatch,
     setStep(t, hyper) {
       validateStep('sgd', t, groups, hyper);
-      writeUniforms(device, params, fields(groups.length, t, hyper));
+      writeUniforms(device, params, fields(groups.length, t));
+      device.queue.writeBuffer(table, 0, groupTable(groups, tiles, (k) => [hyper[k].lr, hyper[k].weightDecay]));
     },
   };
 }

@@ -33,3 +33,21 @@ describe('dropout kernel on WebGPU', () => {
     assertClose(await readF32(device, bdx, n), ref.dropoutBackwardAcc(dx0, dy, key, p), { atol: 1e-7, rtol: 1e-6 }, 'dx');
   });
 });
+
+describe('dropout with a period (a batched sweep: R copies at a stride)', () => {
+  it('every copy gets the single-run mask', async () => {
+    const device = await testDevice();
+    const n = 77;
+    const stride = 128;
+    const R = 3;
+    const x = new Float32Array(R * stride).fill(1);
+    const by = uploadF32(device, 'y', new Float32Array(R * stride));
+    const f = dropoutForward(device, R * stride, 0.4, uploadF32(device, 'x', x), by, stride);
+    const key = ref.dropoutKey(3, 1, 0, 1);
+    f.setKey(key);
+    runDispatches(device, [f.dispatch]);
+    const y = await readF32(device, by, R * stride);
+    const one = ref.dropoutForward(new Float32Array(n).fill(1), key, 0.4);
+    for (let i = 0; i < R; i++) assertClose(y.subarray(i * stride, i * stride + n), one, { atol: 1e-7, rtol: 1e-6 }, `copy ${i}`);
+  });
+});

@@ -14,9 +14,9 @@ export interface DropoutDispatch {
   setKey(key: number): void;
 }
 
-function make(device: GPUDevice, entry: 'forward' | 'backward_acc', n: number, p: number, src: BufferRef, dst: BufferRef): DropoutDispatch {
+function make(device: GPUDevice, entry: 'forward' | 'backward_acc', n: number, p: number, src: BufferRef, dst: BufferRef, period = n): DropoutDispatch {
   const pipeline = getPipeline(device, 'dropout', code, { WG }, entry);
-  const fields = (key: number): UniformField[] => [['u32', n], ['u32', key], ['u32', dropThreshold(p)], ['f32', 1 / (1 - p)]];
+  const fields = (key: number): UniformField[] => [['u32', n], ['u32', key], ['u32', dropThreshold(p)], ['f32', 1 / (1 - p)], ['u32', Math.max(1, period)]];
   const params = createUniformBuffer(device, `dropout.${entry}.params`, fields(0));
   return {
     dispatch: { label: `dropout.${entry}(n=${n})`, pipeline, bindGroup: makeBindGroup(device, `dropout.${entry}`, pipeline, [src, dst, params]), workgroups: grid1d(n, WG) },
@@ -24,7 +24,7 @@ function make(device: GPUDevice, entry: 'forward' | 'backward_acc', n: number, p
   };
 }
 
-/** y = x * keep / (1 - p). */
-export const dropoutForward = (device: GPUDevice, n: number, p: number, x: BufferRef, y: BufferRef) => make(device, 'forward', n, p, x, y);
-/** dx += dy * keep / (1 - p), with the same key as the forward. */
-export const dropoutBackwardAcc = (device: GPUDevice, n: number, p: number, dy: BufferRef, dx: BufferRef) => make(device, 'backward_acc', n, p, dy, dx);
+/** y = x * keep / (1 - p); the mask repeats every `period` elements (default n). */
+export const dropoutForward = (device: GPUDevice, n: number, p: number, x: BufferRef, y: BufferRef, period?: number) => make(device, 'forward', n, p, x, y, period);
+/** dx += dy * keep / (1 - p), with the same key (and period) as the forward. */
+export const dropoutBackwardAcc = (device: GPUDevice, n: number, p: number, dy: BufferRef, dx: BufferRef, period?: number) => make(device, 'backward_acc', n, p, dy, dx, period);

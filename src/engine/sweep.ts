@@ -1,8 +1,8 @@
 /**
  * Sweeps in the worker: many runs, each posting its own metrics and status (as single runs do), plus
  * sweep progress. Runs that share the base model and everything but per-run hyperparameters form a
- * group; a group trains together as one batched job when the batched trainer supports it, otherwise
- * its runs train one after another. A diverged run is marked and the rest go on; cancel keeps the
+ * group; a group trains together as one batched job (src/engine/batched/), one submit per step for
+ * all its runs. A diverged run is marked and the rest go on; cancel keeps the
  * finished runs.
  */
 import type { RunConfig } from '../config/schema';
@@ -12,6 +12,11 @@ import { lrAt } from './schedule';
 import { buildSetup, stepInputs } from './setup';
 import { GpuTrainer } from './trainer';
 import type { MetricPoint, RunStatus, TensorMap } from './protocol';
+import { BatchedTrainer } from './batched/trainer';
+import { buildBatchedSetup, groupRuns } from './batched/group';
+
+/** Runs trained together at most (memory grows with it; 64 fills a large GPU on the default task). */
+export const MAX_RUNS_PER_BATCH = 64;
 
 export interface SweepSink {
   metrics(runId: string, points: MetricPoint[]): void;
@@ -70,17 +75,85 @@ export class SweepRunner {
     this.sink.progress(done, this.runs.length, rate, rate > 0 ? (this.totalSteps - this.stepsDone) / rate : NaN);
   }
 
-  /** Returns true when every run finished, false when cancelled. */
-  async run(): Promise<boolean> {
+  /**
+   * Returns true when every run finished, false when cancelled. `batched` (the default) trains each
+   * group of compatible runs together; otherwise runs train one after another (the benchmark's peer).
+   */
+  async run(batched = true): Promise<boolean> {
     let done = 0;
-    for (const r of this.runs) {
+    const pending = new Set(this.runs.map((r) => r.runId));
+    const groups = batched ? groupRuns(this.runs, MAX_RUNS_PER_BATCH) : this.runs.map((r) => [r]);
+    for (const g of groups) {
       if (this.cancelled) break;
-      await this.runOne(r);
-      done++;
+      if (batched) await this.runBatch(g);
+      else await this.runOne(g[0]);
+      done += g.length;
+      g.forEach((r) => pending.delete(r.runId));
       this.reportProgress(done);
     }
-    if (this.cancelled) for (const r of this.runs.slice(done)) this.sink.status(r.runId, { state: 'stopped', step: 0, stepsPerSec: 0, message: 'sweep cancelled' });
+    for (const id of pending) this.sink.status(id, { state: 'stopped', step: 0, stepsPerSec: 0, message: 'sweep cancelled' });
     return !this.cancelled;
+  }
+
+  /** Train a group of compatible runs together (one submit per step for all of them). */
+  private async runBatch(group: SweepRun[]): Promise<void> {
+    const cfgs = group.map((r) => r.config);
+    const cfg = cfgs[0];
+    const task = this.task(cfg);
+    let trainer: BatchedTrainer;
+    try {
+      const { shared, runs } = buildBatchedSetup(cfgs, task);
+      trainer = new BatchedTrainer(this.device, shared, runs);
+    } catch (e) {
+      for (const r of group) this.sink.status(r.runId, { state: 'failed', step: 0, stepsPerSec: 0, message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    for (const r of group) this.sink.status(r.runId, { state: 'running', step: 0, stepsPerSec: 0 });
+    const R = group.length;
+    const losses: number[][] = group.map(() => []);
+    let points: MetricPoint[][] = group.map(() => []);
+    const ended: (RunStatus | null)[] = group.map(() => null);
+    const t0 = performance.now();
+    let lastPost = t0;
+    const loraPlus = cfgs.map((c) => c.loraPlusRatio);
+    try {
+      for (let t = 1; t <= cfg.steps && !this.cancelled && ended.some((e) => !e); t++) {
+        const log = t === 1 || t % cfg.logEvery === 0 || t === cfg.steps;
+        const lrs = cfgs.map((c) => lrAt(t - 1, c.steps, c));
+        const res = await trainer.step({ t, lrs, loraPlus, x: stepInputs(cfg, task, t) }, log);
+        this.stepsDone += ended.filter((e) => !e).length;
+        if (!res) {
+          if (t % 8 === 0) await new Promise((r) => setTimeout(r, 0)); // let 'cancel' in
+          continue;
+        }
+        // adapter-steps per second of this group, and per run
+        const sps = (t * 1000) / (performance.now() - t0);
+        res.forEach((log, i) => {
+          if (ended[i]) return;
+          losses[i].push(log.loss);
+          points[i].push({ ...log, lr: lrs[i], stepsPerSec: sps });
+          if (log.divergedStep > 0) {
+            ended[i] = { state: 'diverged', step: t, stepsPerSec: sps, divergedStep: log.divergedStep };
+            this.stepsDone += cfg.steps - t;
+          }
+        });
+        if (performance.now() - lastPost > 250 || ended.some((e, i) => e && points[i].length)) {
+          points.forEach((p, i) => p.length && this.sink.metrics(group[i].runId, p));
+          points = group.map(() => []);
+          lastPost = performance.now();
+          this.reportProgress(0);
+        }
+      }
+      points.forEach((p, i) => p.length && this.sink.metrics(group[i].runId, p));
+      const sps = (cfg.steps * 1000) / (performance.now() - t0);
+      for (let i = 0; i < R; i++) {
+        const st = ended[i] ?? (this.cancelled ? { state: 'stopped' as const, step: losses[i].length, stepsPerSec: sps } : { ...endState(losses[i]), step: cfg.steps, stepsPerSec: sps });
+        this.sink.status(group[i].runId, st);
+        this.sink.weights(group[i].runId, await trainer.readRun(i, cfgs[i].r));
+      }
+    } finally {
+      trainer.destroy();
+    }
   }
 
   private async runOne({ runId, config: cfg }: SweepRun): Promise<void> {

@@ -1,0 +1,52 @@
+/**
+ * Layout of a batched sweep group: R runs over one shared frozen base, each run with its own LoRA
+ * factors (or fully trained weights), learning rate, scaling and clip coefficient. Every run's
+ * trainable tensors form one block of identical layout (ranks padded to the group's largest: the
+ * padding rows of A and columns of B start at zero and stay exactly zero, since their gradients are
+ * zero and AdamW/SGD leave a zero parameter with zero gradient at zero), so run i's tensor `name` sits
+ * at i * blockSize + offset(name), and per-run buffers of activations have a fixed, 256-byte aligned
+ * stride. Pure data.
+ */
+import { ALIGN, paramLayout, type MlpSpec, type ParamLayout } from '../layout';
+
+export interface BatchedLayout {
+  runs: number;
+  /** The single-run layout at the padded rank (offsets within one run's block). */
+  block: ParamLayout;
+  /** Floats per run block (aligned). */
+  blockSize: number;
+  total: number;
+}
+
+export const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+export function batchedLayout(spec: MlpSpec, runs: number): BatchedLayout {
+  const block = paramLayout(spec);
+  const blockSize = alignUp(block.total);
+  return { runs, block, blockSize, total: blockSize * runs };
+}
+
+/** Offset of run i's tensor `name` in the flat buffer. */
+export function tensorOffset(l: BatchedLayout, run: number, name: string): number {
+  const t = l.block.tensors.find((x) => x.name === name);
+  if (!t) throw new Error(`no tensor ${name}`);
+  return run * l.blockSize + t.offset;
+}
+
+/**
+ * Optimizer groups: per run, its A group (lr), B group (lr * LoRA+ ratio) or full group, each with the
+ * run's clip coefficient (clip slots are ALIGN floats apart: storage bindings need 256-byte offsets).
+ */
+export function batchedGroups(l: BatchedLayout): { start: number; end: number; clipIndex: number; run: number; name: 'A' | 'B' | 'full' }[] {
+  const out: { start: number; end: number; clipIndex: number; run: number; name: 'A' | 'B' | 'full' }[] = [];
+  for (let i = 0; i < l.runs; i++)
+    for (const g of l.block.groups) out.push({ start: i * l.blockSize + g.start, end: i * l.blockSize + g.end, clipIndex: i * ALIGN, run: i, name: g.name });
+  return out;
+}
+
+/** Pad a (rows, cols) row-major matrix to (rowsP, colsP) with zeros. */
+export function padMatrix(m: Float32Array, rows: number, cols: number, rowsP: number, colsP: number): Float32Array {
+  const out = new Float32Array(rowsP * colsP);
+  for (let i = 0; i < rows; i++) out.set(m.subarray(i * cols, (i + 1) * cols), i * colsP);
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * GPU buffers of a batched sweep group, allocated once. Layers before the first trainable one compute
+ * the same thing for every run, so they run once ("shared"); from the first trainable layer on, each
+ * buffer holds R per-run blocks at an aligned stride. Training activations are reused, chunk by chunk,
+ * for the eval pass, so memory grows with R x batch, not R x eval size.
+ */
+import { createStorageBuffer, uploadF32 } from '../../gpu/buffers';
+import { STATS_LENGTH } from '../../gpu/kernels/reduce';
+import { ALIGN, layerCount, needsInputGrad } from '../layout';
+import type { TrainSetup } from '../types';
+import { alignUp, batchedLayout, padMatrix, tensorOffset, type BatchedLayout } from './layout';
+
+export interface BatchedRunInit {
+  r: number;
+  scaling: number;
+  loraA: (Float32Array | null)[];
+  loraB: (Float32Array | null)[];
+  /** Fully trained layers' initial weights (FFT runs): the base weights. */
+}
+
+/** A per-run (or shared) buffer and its stride between runs in floats (0 = shared by all runs). */
+export interface Strided {
+  buf: GPUBuffer;
+  stride: number;
+}
+
+export interface BatchedState {
+  R: number;
+  layout: BatchedLayout;
+  firstTrainable: number;
+  xStride: number;
+  yStride: number;
+  x: GPUBuffer;
+  y: GPUBuffer;
+  labels: GPUBuffer;
+  /** Output of layer i: shared (stride 0, i < firstTrainable) or per run. */
+  z: Strided[];
+  a: Strided[];
+  h: (Strided | null)[];
+  xd: (Strided | null)[];
+  gz: Strided[];
+  ga: (Strided | null)[];
+  dh: (Strided | null)[];
+  dxl: (Strided | null)[];
+  params: GPUBuffer;
+  grads: GPUBuffer;
+  m: GPUBuffer;
+  v: GPUBuffer;
+  alphas: GPUBuffer; // per-run LoRA scaling s_i
+  baseW: (GPUBuffer | null)[];
+  teacherW: GPUBuffer[];
+  /** The teacher's scratch activations (batch rows, one copy: targets are shared by every run). */
+  tz: GPUBuffer[];
+  ta: GPUBuffer[];
+  lossOut: GPUBuffer; // (R, accum) slots of ALIGN floats
+  evalOut: GPUBuffer; // (R, chunks) slots of ALIGN floats
+  stats: GPUBuffer; // R slots of ALIGN
+  clipCoefs: GPUBuffer; // R slots of ALIGN
+  watch: GPUBuffer; // R slots of ALIGN (u32)
+  evalChunks: { rows: number; x: GPUBuffer; y: GPUBuffer; labels: GPUBuffer }[];
+  all: GPUBuffer[];
+}
+
+export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: BatchedRunInit[], evalChunkRows: number): BatchedState {
+  const { spec } = shared;
+  const R = runs.length;
+  const L = layerCount(spec);
+  const d = spec.sizes;
+  const B = shared.batch;
+  const rmax = spec.r;
+  const layout = batchedLayout(spec, R);
+  const firstTrainable = spec.modes.findIndex((m) => m !== 'frozen');
+  const all: GPUBuffer[] = [];
+  const buf = (name: string, elems: number) => {
+    const b = createStorageBuffer(device, `sweep.${name}`, elems * 4);
+    all.push(b);
+    return b;
+  };
+  const up = (name: string, data: Float32Array) => {
+    const b = uploadF32(device, `sweep.${name}`, data);
+    all.push(b);
+    return b;
+  };
+  const perRun = (name: string, rows: number, width: number, shared: boolean): Strided =>
+    shared ? { buf: buf(`${name}(${rows}x${width})`, rows * width), stride: 0 } : { buf: buf(`${name}(${R}x${rows}x${width})`, R * alignUp(rows * width)), stride: alignUp(rows * width) };
+
+  // initial parameters: each run's block, LoRA factors padded to rmax
+  const params = new Float32Array(layout.total);
+  runs.forEach((run, i) => {
+    for (const t of layout.block.tensors) {
+      const off = tensorOffset(layout, i, t.name);
+      const [rows, cols] = t.shape;
+      if (t.name[0] === 'A') params.set(padMatrix(run.loraA[t.layer]!, run.r, cols, rows, cols), off);
+      else if (t.name[0] === 'B') params.set(padMatrix(run.loraB[t.layer]!, rows, run.r, rows, cols), off);
+      else if (t.name[0] === 'W') params.set(shared.base.W[t.layer], off);
+    }
+  });
+  const lora = (i: number) => spec.modes[i] === 'lora';
+  const drop = (i: number) => lora(i) && shared.dropout > 0;
+  const isShared = (i: number) => i < firstTrainable; // output of layer i
+  const inputShared = (i: number) => i <= firstTrainable;
+  const xStride = alignUp(B * d[0]);
+  const yStride = alignUp(B * d[L]);
+
+  const E = shared.evalX ? shared.evalRows : 0;
+  const evalChunks: BatchedState['evalChunks'] = [];
+  for (let r0 = 0; r0 < E; r0 += evalChunkRows) {
+    const rows = Math.min(evalChunkRows, E - r0);
+    evalChunks.push({
+      rows,
+      x: up(`evalX[${r0}..]`, shared.evalX!.subarray(r0 * d[0], (r0 + rows) * d[0])),
+      y: buf(`evalY[${r0}..]`, rows * d[L]),
+      labels: buf(`evalLabels[${r0}..]`, rows),
+    });
+  }
+  return {
+    R,
+    layout,
+    firstTrainable,
+    xStride,
+    yStride,
+    x: buf(`x(${shared.accum}x${B}x${d[0]})`, shared.accum * xStride),
+    y: buf('y', shared.accum * yStride),
+    labels: buf('labels', shared.accum * yStride),
+    z: d.slice(1).map((w, i) => perRun(`z${i}`, B, w, isShared(i))),
+    a: d.slice(1, L).map((w, i) => perRun(`a${i}`, B, w, isShared(i))),
+    h: d.slice(0, L).map((_, i) => (lora(i) ? perRun(`h${i}`, B, rmax, false) : null)),
+    xd: d.slice(0, L).map((w, i) => (drop(i) ? perRun(`xd${i}`, B, w, inputShared(i)) : null)),
+    gz: d.slice(1).map((w, i) => perRun(`gz${i}`, B, w, isShared(i))),
+    ga: d.slice(0, L).map((w, i) => (needsInputGrad(spec, i) ? perRun(`ga${i}`, B, w, false) : null)),
+    dh: d.slice(0, L).map((_, i) => (lora(i) ? perRun(`dh${i}`, B, rmax, false) : null)),
+    dxl: d.slice(0, L).map((w, i) => (drop(i) && needsInputGrad(spec, i) ? perRun(`dxl${i}`, B, w, false) : null)),
+    params: up('params', params),
+    grads: buf('grads', layout.total),
+    m: buf('m', layout.total),
+    v: buf('v', layout.total),
+    alphas: up('alphas', Float32Array.from(runs, (r) => r.scaling)),
+    baseW: shared.base.W.map((W, i) => (spec.modes[i] === 'full' ? null : up(`base.W${i}`, W))),
+    teacherW: shared.teacher ? shared.teacher.W.map((W, i) => up(`teacher.W${i}`, W)) : [],
+    tz: d.slice(1).map((w, i) => buf(`teacher.z${i}`, Math.max(B, evalChunkRows) * w)),
+    ta: d.slice(1, L).map((w, i) => buf(`teacher.a${i}`, Math.max(B, evalChunkRows) * w)),
+    lossOut: buf('lossOut', R * shared.accum * ALIGN),
+    evalOut: buf('evalOut', R * Math.max(1, evalChunks.length) * ALIGN),
+    stats: buf('stats', R * ALIGN),
+    clipCoefs: up('clipCoefs', new Float32Array(R * ALIGN).fill(1)),
+    watch: buf('watch', R * ALIGN),
+    evalChunks,
+    all,
+  };
+}
+
+export const STATS_SLOT = Math.max(ALIGN, STATS_LENGTH);

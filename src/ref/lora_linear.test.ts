@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { loraLinearBackwardRef, loraLinearForwardRef, type LoraShape } from './lora_linear';
+import { loraLinearBackwardRef, loraLinearForwardRef, type LoraShape, type LoraTensors } from './lora_linear';
 import { goldenLora } from '../test/golden';
 import { assertClose } from '../test/compare';
 import { numericGrad, projectionWeights } from '../test/finiteDiff';
@@ -25,7 +25,7 @@ describe('LoRA linear reference', () => {
     const w = projectionWeights(sh.N * sh.dOut);
     const G = w; // dL/dY = w
     const g = loraLinearBackwardRef(sh, t, G);
-    const L = (over: Partial<typeof t>) => {
+    const L = (over: Partial<LoraTensors>) => {
       const { Y } = loraLinearForwardRef(sh, { ...t, ...over });
       return Y.reduce((a, y, i) => a + y * w[i], 0);
     };

@@ -1,0 +1,2 @@
+export function venvPython(): string | null;
+export const NO_PYTHON: string;

@@ -1,0 +1,187 @@
+/**
+ * Import a PEFT LoRA adapter for the page's current base model, strictly: the safetensors rules
+ * (safetensors.ts), a LoRA config PEFT would load, only `base_model.model.layers.<i>.lora_{A,B}.weight`
+ * tensors for adaptable layers 1..L, A (r, n) and B (n, r) with the config's r and the current width n,
+ * both factors for every module, finite values, and target_modules naming exactly those modules.
+ * Pure: files in, a new config and the factors out, or one ImportError naming the file and the problem.
+ * A LoRA Lab export also carries its run's settings in the metadata (`lora_lab_config`): the task
+ * settings that do not change shapes (seed, init, ...) are taken from there, so that the adapter is
+ * evaluated on the task it was trained on; the shape settings must already match.
+ */
+import { validateConfig, type FieldKey, type RunConfig } from '../config/schema';
+import { queryToConfig } from '../config/url';
+import type { TensorMap } from '../engine/protocol';
+import { readSafetensors, SafetensorsError, type SafetensorsFile } from './safetensors';
+import { adapterFiles, ImportError, type NamedFile } from './adapterFiles';
+
+export { ImportError, type NamedFile };
+
+export interface ImportedAdapter {
+  /** The files read, for messages. */
+  source: string;
+  /** The page's config with the adapter's settings (mode lora, r, lora_alpha, scaling, targets, ...). */
+  config: RunConfig;
+  /** Initial LoRA factors in the engine's names: 'A<i>' (r, n), 'B<i>' (n, r) for module layers.<i>. */
+  tensors: TensorMap;
+  /** Fields whose values came from the adapter and differ from the page's, e.g. ['r', 'seed']. */
+  changed: FieldKey[];
+}
+
+/** Settings of the task that a LoRA Lab export records and an import restores (no shape changes). */
+const TASK_FIELDS: FieldKey[] = ['seed', 'init', 'trueRank', 'shift', 'activation', 'loss'];
+/** Settings that fix the shapes of the base model: they must match the page already. */
+const SHAPE_FIELDS: FieldKey[] = ['width', 'layers', 'dIn', 'dOut'];
+
+interface PeftSettings {
+  r: number;
+  lora_alpha: number;
+  use_rslora: boolean;
+  lora_dropout: number;
+  target_modules: string[] | string;
+}
+
+function parseConfig(file: NamedFile): PeftSettings {
+  const fail = (problem: string): never => {
+    throw new ImportError(`${file.name}: ${problem}`);
+  };
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
+  } catch (e) {
+    return fail(`not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) fail('not a JSON object');
+  if (c.peft_type !== 'LORA') fail(`peft_type is ${JSON.stringify(c.peft_type)}; only LoRA adapters ("LORA") can be imported`);
+  // PEFT's LoraConfig defaults where a field is absent.
+  const r = c.r ?? 8;
+  const alpha = c.lora_alpha ?? 8;
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) fail(`r must be a positive integer (got ${JSON.stringify(r)})`);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0) fail(`lora_alpha must be a positive number (got ${JSON.stringify(alpha)})`);
+  const rslora = c.use_rslora ?? false;
+  if (typeof rslora !== 'boolean') fail(`use_rslora must be true or false (got ${JSON.stringify(rslora)})`);
+  const dropout = c.lora_dropout ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(`lora_dropout must be a number in [0, 1) (got ${JSON.stringify(dropout)})`);
+  const unsupported: [string, boolean][] = [
+    ['use_dora is true: DoRA adapters are not supported', c.use_dora === true],
+    [`bias is ${JSON.stringify(c.bias)}: only "none" is supported (the base model has no biases)`, c.bias !== undefined && c.bias !== 'none'],
+    ['lora_bias is true: LoRA biases are not supported', c.lora_bias === true],
+    ['fan_in_fan_out is true: only nn.Linear (out, in) weights are supported', c.fan_in_fan_out === true],
+    ['rank_pattern sets per-layer ranks, which are not supported', isNonEmpty(c.rank_pattern)],
+    ['alpha_pattern sets per-layer alphas, which are not supported', isNonEmpty(c.alpha_pattern)],
+    ['modules_to_save is set: extra trained modules are not supported', isNonEmpty(c.modules_to_save)],
+    ['layers_to_transform is set: list the layers in target_modules instead', isNonEmpty(c.layers_to_transform)],
+  ];
+  const hit = unsupported.find(([, bad]) => bad);
+  if (hit) fail(hit[0]);
+  const tm = c.target_modules;
+  if (!(typeof tm === 'string' || (Array.isArray(tm) && tm.length > 0 && tm.every((t) => typeof t === 'string')))) {
+    fail(`target_modules must be a non-empty list of module names (got ${JSON.stringify(tm)})`);
+  }
+  return { r: r as number, lora_alpha: alpha as number, use_rslora: rslora as boolean, lora_dropout: dropout as number, target_modules: tm as string[] | string };
+}
+
+function isNonEmpty(v: unknown): boolean {
+  if (v === null || v === undefined) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+/** PEFT's matching: a list entry matches a module named exactly so or ending in ".<entry>"; a string is a full-match regex. */
+function targetMatcher(tm: string[] | string, file: string): (m: string) => boolean {
+  if (Array.isArray(tm)) return (m) => tm.some((t) => m === t || m.endsWith(`.${t}`));
+  let re: RegExp;
+  try {
+    re = new RegExp(`^(?:${tm})$`);
+  } catch {
+    throw new ImportError(`${file}: target_modules ${JSON.stringify(tm)} is not a valid regular expression`);
+  }
+  return (m) => re.test(m);
+}
+
+function readModel(file: NamedFile): SafetensorsFile {
+  try {
+    return readSafetensors(file.bytes, file.name);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new ImportError(e.message);
+    throw e;
+  }
+}
+
+/** Settings the adapter's LoRA Lab metadata restores, or an error when its base model differs in shape. */
+function fromMetadata(st: SafetensorsFile, current: RunConfig, file: string): Partial<RunConfig> {
+  const query = st.metadata?.lora_lab_config;
+  if (query === undefined) return {};
+  const recorded = queryToConfig(query).config;
+  const differ = SHAPE_FIELDS.filter((k) => recorded[k] !== current[k]);
+  if (differ.length) {
+    const want = differ.map((k) => `${k}=${recorded[k]}`).join(', ');
+    const have = differ.map((k) => `${k}=${current[k]}`).join(', ');
+    throw new ImportError(`${file}: trained on a base model with ${want}, but the page's base model has ${have}; set ${want} first`);
+  }
+  return Object.fromEntries(TASK_FIELDS.map((k) => [k, recorded[k]]));
+}
+
+export function importAdapter(files: readonly NamedFile[], current: RunConfig): ImportedAdapter {
+  const { config: cfgFile, model: modelFile } = adapterFiles(files);
+  const peft = parseConfig(cfgFile);
+  const st = readModel(modelFile);
+  // First: an export from another base model gets the message that says which settings to change.
+  const restored = fromMetadata(st, current, modelFile.name);
+  const fail = (problem: string): never => {
+    throw new ImportError(`${modelFile.name}: ${problem}`);
+  };
+  const n = current.width;
+  const L = current.layers;
+  const r = peft.r;
+  const factors = new Map<number, { A?: Float32Array; B?: Float32Array }>();
+  for (const [key, t] of st.tensors) {
+    const m = /^base_model\.model\.(.+)\.lora_([AB])\.weight$/.exec(key);
+    if (!m) fail(`unexpected tensor ${key}: a LoRA adapter holds only base_model.model.<module>.lora_A.weight and .lora_B.weight`);
+    const [, module, factor] = m!;
+    const layer = /^layers\.(\d+)$/.exec(module);
+    const i = layer ? Number(layer[1]) : NaN;
+    if (!(i >= 1 && i <= L)) {
+      const why = module === 'layers.0' || module === 'head' ? `${module} is frozen in LoRA Lab` : i > L ? `the page's base model has ${L} hidden layer${L > 1 ? 's' : ''}` : 'no such module';
+      fail(`tensor ${key} adapts ${module}, but only layers.1..layers.${L} can be adapted (${why})`);
+    }
+    if (!t.data) fail(`tensor ${key} has dtype ${t.dtype}; LoRA factors must be floats (F32, F16, BF16 or F64)`);
+    const want = factor === 'A' ? [r, n] : [n, r];
+    if (t.shape.length !== 2 || t.shape[0] !== want[0] || t.shape[1] !== want[1]) {
+      fail(`tensor ${key} has shape [${t.shape}], but with r = ${r} (${cfgFile.name.split('/').pop()}) and the page's width n = ${n} lora_${factor} of ${module} must be [${want}]`);
+    }
+    const f = factors.get(i) ?? {};
+    f[factor as 'A' | 'B'] = t.data!;
+    factors.set(i, f);
+  }
+  if (factors.size === 0) fail('holds no LoRA tensors');
+  for (const [i, f] of factors) if (!f.A || !f.B) fail(`layers.${i} has lora_${f.A ? 'B' : 'A'}.weight missing (every adapted module needs both factors)`);
+
+  const layers = [...factors.keys()].sort((a, b) => a - b);
+  const matches = targetMatcher(peft.target_modules, cfgFile.name);
+  const unmatched = layers.find((i) => !matches(`layers.${i}`));
+  if (unmatched !== undefined) throw new ImportError(`${cfgFile.name}: target_modules ${JSON.stringify(peft.target_modules)} does not name layers.${unmatched}, which ${modelFile.name.split('/').pop()} adapts`);
+  if (Array.isArray(peft.target_modules)) {
+    const extra = peft.target_modules.find((t) => !layers.some((i) => `layers.${i}` === t || `layers.${i}`.endsWith(`.${t}`)));
+    if (extra !== undefined) throw new ImportError(`${cfgFile.name}: target_modules names ${extra}, but ${modelFile.name.split('/').pop()} has no factors for it`);
+  }
+
+  const patch: Partial<RunConfig> = {
+    ...restored,
+    mode: 'lora',
+    r,
+    lora_alpha: peft.lora_alpha,
+    scaling: peft.use_rslora ? 'rslora' : 'standard',
+    targets: layers,
+    lora_dropout: peft.lora_dropout,
+  };
+  const { config, errors } = validateConfig({ ...current, ...patch });
+  if (errors.length) throw new ImportError(`${cfgFile.name}: the adapter's settings do not fit LoRA Lab: ${errors[0]}`);
+  const tensors: TensorMap = {};
+  for (const [i, f] of factors) {
+    tensors[`A${i}`] = f.A!;
+    tensors[`B${i}`] = f.B!;
+  }
+  const changed = (Object.keys(patch) as FieldKey[]).filter((k) => JSON.stringify(config[k]) !== JSON.stringify(current[k]));
+  return { source: files.map((f) => f.name).join(' + '), config, tensors, changed };
+}

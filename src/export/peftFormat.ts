@@ -1,0 +1,134 @@
+/**
+ * The model and its adapter in Hugging Face's names (PEFT and PyTorch nn.Linear), from plain data.
+ * The MLP's layers (engine index i = 0..L+1): `layers.0` (W_in, dIn -> n), `layers.1`..`layers.L`
+ * (adaptable, n -> n), `head` (W_out, n -> dOut); weights (out, in); no biases.
+ * PEFT adapter keys: `base_model.model.<module>.lora_A.weight` (r, in), `...lora_B.weight` (out, r).
+ */
+import { scalingFactor, type RunConfig } from '../config/schema';
+import type { TensorMap } from '../engine/protocol';
+import type { MlpWeights } from '../tasks/toy';
+import type { WriteTensor } from './safetensors';
+
+/** PyTorch module name of engine layer i in a model with L hidden layers. */
+export function moduleName(i: number, L: number): string {
+  return i <= L ? `layers.${i}` : 'head';
+}
+
+export function loraKey(module: string, factor: 'A' | 'B'): string {
+  return `base_model.model.${module}.lora_${factor}.weight`;
+}
+
+/** [dIn, n, ..., n, dOut]: the sizes of every layer's input, then the output. */
+export function mlpSizes(cfg: Pick<RunConfig, 'dIn' | 'width' | 'layers' | 'dOut'>): number[] {
+  return [cfg.dIn, ...Array(cfg.layers + 1).fill(cfg.width), cfg.dOut];
+}
+
+/** The frozen base network as PyTorch weights: `layers.0.weight` .. `layers.L.weight`, `head.weight`. */
+export function baseModelTensors(cfg: RunConfig, base: MlpWeights): WriteTensor[] {
+  const sizes = mlpSizes(cfg);
+  const W = [base.Win, ...base.Ws, base.Wout];
+  return W.map((data, i) => ({ name: `${moduleName(i, cfg.layers)}.weight`, shape: [sizes[i + 1], sizes[i]], data }));
+}
+
+/** The adapter's tensors in PEFT's key names, for every adapted layer of a LoRA run. */
+export function adapterTensors(cfg: RunConfig, tensors: TensorMap): WriteTensor[] {
+  const sizes = mlpSizes(cfg);
+  return [...cfg.targets].sort((a, b) => a - b).flatMap((i) => {
+    const m = moduleName(i, cfg.layers);
+    const A = tensors[`A${i}`];
+    const B = tensors[`B${i}`];
+    if (!A || !B) throw new Error(`the run has no LoRA factors for ${m} (A${i}, B${i})`);
+    return [
+      { name: loraKey(m, 'A'), shape: [cfg.r, sizes[i]], data: A },
+      { name: loraKey(m, 'B'), shape: [sizes[i + 1], cfg.r], data: B },
+    ];
+  });
+}
+
+/**
+ * The fine-tuned network as plain weights: W0 + s B A for LoRA-adapted layers (what PEFT's
+ * merge_and_unload computes), the trained W for full fine-tuning, W0 elsewhere. Float64 sums, f32 result.
+ */
+export function mergedTensors(cfg: RunConfig, base: MlpWeights, tensors: TensorMap): WriteTensor[] {
+  const s = scalingFactor(cfg);
+  const r = cfg.r;
+  return baseModelTensors(cfg, base).map((t, i) => {
+    if (!cfg.targets.includes(i)) return t;
+    if (cfg.mode === 'fft') return { ...t, data: tensors[`W${i}`] ?? t.data };
+    const A = tensors[`A${i}`];
+    const B = tensors[`B${i}`];
+    const [out, inp] = t.shape;
+    const W = new Float32Array(out * inp);
+    for (let o = 0; o < out; o++)
+      for (let j = 0; j < inp; j++) {
+        let acc = 0;
+        for (let k = 0; k < r; k++) acc += B[o * r + k] * A[k * inp + j];
+        W[o * inp + j] = t.data[o * inp + j] + s * acc;
+      }
+    return { ...t, data: W };
+  });
+}
+
+/** Metadata strings beside format "pt": what PEFT's config cannot hold. */
+export function adapterMetadata(cfg: RunConfig, version: string, query: string): Record<string, string> {
+  return {
+    format: 'pt',
+    lora_lab_version: version,
+    lora_lab_init: cfg.init,
+    lora_lab_seed: String(cfg.seed),
+    // The run's full settings as a LoRA Lab link query: an import restores the task (seed, ...) from it.
+    lora_lab_config: query,
+  };
+}
+
+/** What PEFT's LoraConfig saves for this run (the fields PEFT 0.21 reads; see the golden example). */
+export function adapterConfig(cfg: RunConfig): Record<string, unknown> {
+  return {
+    alpha_pattern: {},
+    base_model_name_or_path: null,
+    bias: 'none',
+    fan_in_fan_out: false,
+    inference_mode: true,
+    init_lora_weights: true,
+    layers_pattern: null,
+    layers_to_transform: null,
+    lora_alpha: cfg.lora_alpha,
+    lora_bias: false,
+    lora_dropout: cfg.lora_dropout,
+    modules_to_save: null,
+    peft_type: 'LORA',
+    r: cfg.r,
+    rank_pattern: {},
+    target_modules: [...cfg.targets].sort((a, b) => a - b).map((i) => moduleName(i, cfg.layers)),
+    task_type: null,
+    use_dora: false,
+    use_rslora: cfg.scaling === 'rslora',
+  };
+}
+
+/** Python's float repr for the values PEFT types as float (0 -> "0.0"), JS's shortest form otherwise. */
+const FLOAT_KEYS = new Set(['lora_dropout']);
+
+/**
+ * JSON as Python's json.dumps(obj, indent=2, sort_keys=True) writes it: sorted keys, 2-space indent,
+ * empty objects and lists as {} and [].
+ */
+export function pythonJson(value: unknown, indent = ''): string {
+  const inner = indent + '  ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => inner + pythonJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    if (keys.length === 0) return '{}';
+    const rec = value as Record<string, unknown>;
+    const item = (k: string) => {
+      const v = rec[k];
+      const text = FLOAT_KEYS.has(k) && typeof v === 'number' && Number.isInteger(v) ? v.toFixed(1) : pythonJson(v, inner);
+      return `${inner}${JSON.stringify(k)}: ${text}`;
+    };
+    return `{\n${keys.map(item).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,55 @@
+/**
+ * Exports, one row per run on the chart: the bundle (a PEFT adapter with base model, test cases,
+ * load_with_peft.py and README), the merged weights, and the metrics as CSV. Weights arrive when a
+ * run ends, so the first two wait for that.
+ */
+import { useState } from 'react';
+import { useLab, type RunRecord } from '../store/store';
+import { exportAndDownload, runBundle, runMerged, runMetricsCsv } from './exportActions';
+
+export function ExportPanel() {
+  const runs = useLab((s) => s.runs);
+  return (
+    <section className="panel export-panel" aria-label="Export" data-testid="export-panel">
+      <h2>
+        Export <small>PEFT adapter + base model + test cases, merged weights, metrics</small>
+      </h2>
+      {runs.length === 0 ? (
+        <p className="empty-note">Finished runs can be exported here as a Hugging Face PEFT adapter.</p>
+      ) : (
+        <ul className="legend export-list">
+          {runs.map((r) => (
+            <ExportRow key={r.id} run={r} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ExportRow({ run }: { run: RunRecord }) {
+  const [busy, setBusy] = useState(false);
+  const ready = !!run.hasWeights;
+  const bundle = async () => {
+    setBusy(true);
+    await exportAndDownload('Export', run.id, runBundle);
+    setBusy(false);
+  };
+  const wait = ready ? undefined : 'Available when the run ends (its trained weights arrive then)';
+  return (
+    <li data-run-id={run.id} data-ready={ready}>
+      <span className="run-title">{run.label}</span>
+      <span className="buttons">
+        <button type="button" onClick={bundle} disabled={!ready || busy} title={wait ?? 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md'} aria-label={`Export bundle of run ${run.label}`}>
+          {busy ? 'Exporting…' : 'Export'}
+        </button>
+        <button type="button" onClick={() => exportAndDownload('Merged weights', run.id, runMerged)} disabled={!ready} title={wait ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of run ${run.label}`}>
+          Merged weights
+        </button>
+        <button type="button" onClick={() => exportAndDownload('Metrics CSV', run.id, runMetricsCsv)} disabled={run.points.length === 0} title="Every logged step: loss, eval loss, gradient norm, learning rate" aria-label={`Export metrics CSV of run ${run.label}`}>
+          Metrics CSV
+        </button>
+      </span>
+    </li>
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * Import a PEFT LoRA adapter: drop a zip (a LoRA Lab export, or a zipped adapter folder) or the folder's
+ * two files anywhere on the page, or pick them with the file button (keyboard users). A rejected file
+ * leaves the page as it was and says why in the notices; an accepted one can be evaluated or trained further.
+ */
+import { useEffect, useState } from 'react';
+import { useLab } from '../store/store';
+import { short } from './fields';
+import { applyImport, evaluateAdapter, readFiles, trainAdapter, type Evaluation, type ImportedAdapter } from './importActions';
+import { notify } from './exportActions';
+
+export function ImportDrop() {
+  const [adapter, setAdapter] = useState<ImportedAdapter | null>(null);
+  const [evaluation, setEvaluation] = useState<Evaluation | 'running' | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const gpuReady = useLab((s) => s.gpu.state === 'ready');
+
+  const take = async (files: Iterable<File>) => {
+    const got = applyImport(await readFiles(files));
+    if (got) {
+      setAdapter(got);
+      setEvaluation(null);
+    }
+  };
+
+  // Files dropped anywhere on the page: without this the browser would open the file and leave the page.
+  useEffect(() => {
+    const over = (e: DragEvent) => {
+      if (!e.dataTransfer?.types.includes('Files')) return;
+      e.preventDefault();
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (e.relatedTarget === null) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!e.dataTransfer?.files.length) return;
+      e.preventDefault();
+      setDragging(false);
+      void take(e.dataTransfer.files);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+
+  const evaluate = async () => {
+    if (!adapter) return;
+    setEvaluation('running');
+    try {
+      setEvaluation(await evaluateAdapter(adapter));
+    } catch (e) {
+      setEvaluation(null);
+      notify(`Evaluating the imported adapter failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  return (
+    <section className="panel import-panel" aria-label="Import an adapter" data-testid="import-panel" style={dragging ? { outline: '2px dashed var(--accent)' } : undefined}>
+      <h2>
+        Import an adapter <small>drop a zip or adapter_config.json + adapter_model.safetensors anywhere on the page</small>
+      </h2>
+      <label>
+        Import adapter files{' '}
+        <input
+          type="file"
+          multiple
+          accept=".zip,.json,.safetensors"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = ''; // picking the same file again must fire onChange again
+            if (files.length) void take(files);
+          }}
+        />
+      </label>
+      {adapter && (
+        <div className="imported" data-testid="imported-adapter">
+          <p>
+            <strong>{adapter.source}</strong>: r = {adapter.config.r}, lora_alpha = {adapter.config.lora_alpha}, {adapter.config.scaling === 'rslora' ? 'rsLoRA' : 'standard'} scaling, on{' '}
+            {adapter.config.targets.map((i) => `layers.${i}`).join(', ')}.
+          </p>
+          <div className="buttons">
+            <button type="button" onClick={evaluate} disabled={!gpuReady || evaluation === 'running'} title="Eval loss on the task's held-out set, with and without the adapter (no training)">
+              Evaluate on the task
+            </button>
+            <button type="button" onClick={() => trainAdapter(adapter)} disabled={!gpuReady} title="A new run that starts from the adapter's factors, with the current steps and learning rate">
+              Train further
+            </button>
+          </div>
+          {evaluation === 'running' && <p>Evaluating…</p>}
+          {evaluation && evaluation !== 'running' && (
+            <p data-testid="import-evaluation" data-base={evaluation.baseLoss} data-adapter={evaluation.adapterLoss}>
+              Eval loss on {evaluation.rows} held-out examples: base model {short(evaluation.baseLoss)}, with the adapter {short(evaluation.adapterLoss)}.
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

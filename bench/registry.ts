@@ -4,6 +4,8 @@
  */
 import { adamwBench } from './adamw';
 import { matmulBench } from './matmul';
+import { sweepBench } from './sweep';
+import { trainstepBench } from './trainstep';
 import type { Measurement } from './types';
 
-export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench];
+export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, sweepBench];

@@ -7,12 +7,15 @@
 //             differences (G), tgt = target. Grid (G, 1, 1), G = min(ceil(n / WG), 1024) from the host; each
 //             thread strides by G * WG, so the grid never folds into y and the final pass stays short.
 //   finalize: src = parts, dst = out: out[0] = lossCoef * sum(parts). One workgroup, loops over G.
+//   segments: R runs' predictions against one shared target (a batched sweep): workgroup r reads
+//             src[r * segStride .. + n), writes dst (the gradient) at the same place and
+//             parts[r * outStride] = its loss. Grid (R, 1, 1); no second pass.
 // The loss never leaves the GPU here; the trainer reads `out` only at log intervals.
 // Override WG: threads per workgroup (any value >= 1; the tree below does not need a power of two).
 
 override WG: u32 = 256u;
 
-struct Params { n: u32, groups: u32, gradCoef: f32, lossCoef: f32 }
+struct Params { n: u32, groups: u32, gradCoef: f32, lossCoef: f32, segStride: u32, outStride: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -55,4 +58,18 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
   acc[lid] = sq;
   treeSum(lid);
   if (lid == 0u) { dst[0] = params.lossCoef * acc[0]; }
+}
+
+@compute @workgroup_size(WG)
+fn segments(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  var sq = 0.0;
+  let base = wid.x * params.segStride;
+  for (var i = lid; i < params.n; i += WG) {
+    let d = src[base + i] - tgt[i];
+    dst[base + i] = params.gradCoef * d;
+    sq += d * d;
+  }
+  acc[lid] = sq;
+  treeSum(lid);
+  if (lid == 0u) { parts[wid.x * params.outStride] = params.lossCoef * acc[0]; }
 }

@@ -7,11 +7,15 @@
 //             Grid (G, 1, 1), G = min(ceil(n / WG), 1024) from the host; each thread strides over the
 //             range by G * WG, so G never needs folding into y and the final pass stays short.
 //   finalize: src = partials, dst = out (3 floats). One workgroup, loops over the G partials.
+//   segments: R equal segments in one pass (a batched sweep: one run's gradients each): workgroup r
+//             reduces src[r * segStride .. + n) into dst[r * outStride ..] (3 floats). Grid (R, 1, 1).
 // Override WG: threads per workgroup (any value >= 1; the tree below does not need a power of two).
+// Each thread handles at least ITEMS_MIN (host) elements before the tree: on software adapters the
+// barrier tree, not the arithmetic, is the cost of a workgroup.
 
 override WG: u32 = 256u;
 
-struct Params { n: u32, groups: u32 }
+struct Params { n: u32, groups: u32, segStride: u32, outStride: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -68,5 +72,24 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
     dst[0] = r.x;
     dst[1] = r.y;
     dst[2] = r.z;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn segments(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  var a = vec3<f32>(0.0);
+  let base = wid.x * params.segStride;
+  for (var i = lid; i < params.n; i += WG) {
+    let v = src[base + i];
+    a += vec3<f32>(v * v, select(0.0, 1.0, nonFinite(v)), v);
+  }
+  acc[lid] = a;
+  treeSum(lid);
+  if (lid == 0u) {
+    let r = acc[0];
+    let o = wid.x * params.outStride;
+    dst[o] = r.x;
+    dst[o + 1u] = r.y;
+    dst[o + 2u] = r.z;
   }
 }

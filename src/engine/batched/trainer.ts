@@ -7,7 +7,8 @@
  */
 import { encodeDispatches, type Dispatch } from '../../gpu/dispatch';
 import { readF32 } from '../../gpu/buffers';
-import { reduceStats, STATS } from '../../gpu/kernels/reduce';
+import { reduceStatsSegments, STATS } from '../../gpu/kernels/reduce';
+import { mseLossSegments } from '../../gpu/kernels/mse';
 import { clipCoef } from '../../gpu/kernels/clip';
 import { createAdamW } from '../../gpu/kernels/adamw';
 import { createSgd } from '../../gpu/kernels/sgd';
@@ -57,8 +58,24 @@ export class BatchedTrainer {
     const dOut = spec.sizes[L];
     const B = setup.batch;
     const zLast = st.z[L - 1];
-    const lossSet = (pred: GPUBuffer, predStride: number, rows: number, target: GPUBuffer, targetOff: number, labels: GPUBuffer, labelsOff: number, grad: GPUBuffer, out: GPUBuffer, slot: (i: number) => number, gradScale: number) =>
-      Array.from({ length: R }, (_, i) =>
+    // MSE: one segmented dispatch for all runs (one workgroup each); cross-entropy: per-run dispatches.
+    const lossSet = (pred: GPUBuffer, predStride: number, rows: number, target: GPUBuffer, targetOff: number, labels: GPUBuffer, labelsOff: number, grad: GPUBuffer, out: GPUBuffer, slot: (i: number) => number, gradScale: number): Dispatch[] =>
+      spec.loss === 'mse'
+        ? [
+            mseLossSegments(device, {
+              segments: R,
+              n: rows * dOut,
+              segStride: predStride,
+              pred,
+              target: sliceRef(target, targetOff, rows * dOut),
+              grad,
+              out: sliceRef(out, slot(0), (R - 1) * (slot(1) - slot(0)) + 1),
+              outStride: slot(1) - slot(0),
+              scale: setup.lossScale,
+              gradScale,
+            }),
+          ]
+        : Array.from({ length: R }, (_, i) =>
         lossDispatches(device, setup, {
           rows,
           pred: sliceRef(pred, i * predStride, rows * dOut),
@@ -90,10 +107,10 @@ export class BatchedTrainer {
       o.kind === 'adamw'
         ? createAdamW(device, n, this.groups, { params: st.params, grads: st.grads, m: st.m, v: st.v, clipCoef: st.clipCoefs }, o)
         : createSgd(device, n, this.groups, { params: st.params, grads: st.grads, momentum: st.m, clipCoef: st.clipCoefs }, { momentum: o.momentum });
-    const perRun: Dispatch[] = [];
+    // every run's gradient statistics in one dispatch (a workgroup per run), then per-run clip and watch
+    const perRun: Dispatch[] = [reduceStatsSegments(device, R, bs, bs, st.grads, st.stats, ALIGN)];
     for (let i = 0; i < R; i++) {
       const stats = sliceRef(st.stats, i * ALIGN, 4);
-      perRun.push(...reduceStats(device, bs, sliceRef(st.grads, i * bs, bs), stats));
       perRun.push(clipCoef(device, { sumsq: stats, coef: sliceRef(st.clipCoefs, i * ALIGN, 1), maxNorm: o.clip }).dispatch);
       const w = createWatch(device, setup.accum, sliceRef(st.lossOut, i * setup.accum * ALIGN, setup.accum * ALIGN), stats, sliceRef(st.watch, i * ALIGN, 1), setup.divergeBound, ALIGN);
       this.watches.push(w);

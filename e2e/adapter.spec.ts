@@ -18,7 +18,9 @@ test('without WebGPU the page says why and which browsers work', async ({ page }
     const W = window.Worker;
     window.Worker = class extends W {
       constructor(url: string | URL, opts?: WorkerOptions) {
-        const shim = `Object.defineProperty(self.navigator, 'gpu', { value: undefined }); import(${JSON.stringify(String(url))});`;
+        // A static import: the engine module is evaluated (and sets onmessage) before any message is
+        // delivered; the shim's own body then hides WebGPU before the engine's 'init' looks for it.
+        const shim = `import ${JSON.stringify(new URL(String(url), location.href).href)}; Object.defineProperty(self.navigator, 'gpu', { value: undefined });`;
         super(URL.createObjectURL(new Blob([shim], { type: 'text/javascript' })), opts);
       }
     } as typeof Worker;

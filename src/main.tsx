@@ -3,12 +3,17 @@ import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { startEngine } from './engine/client';
 import { applyEngineMessage, engineBridge } from './store/store';
+import { startUrlSync } from './ui/urlSync';
+import { startSweepUrlSync } from './ui/sweep/sweepUrlSync'; // issue 4
 import './ui/app.css';
 
 // One engine for the page's lifetime; its messages flow into the store.
 const engine = startEngine(applyEngineMessage);
 engineBridge.send = engine.send;
 engine.send({ type: 'init' });
+// Settings from the link (with notices for bad values), then the URL follows every change.
+startSweepUrlSync(); // issue 4: takes the sweep.* keys out of the link first, writes them back after
+startUrlSync();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

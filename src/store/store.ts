@@ -9,6 +9,7 @@ import { changedFields, DEFAULT_CONFIG, resetKind, type RunConfig } from '../con
 import type { FromEngine, MetricPoint, RunStatus } from '../engine/protocol';
 import { runLabel } from './runLabel';
 import { engineBridge, runWeights, settleForward } from './engineCalls';
+import { routeSweepMessage } from './sweeps'; // sweeps (issue 4)
 
 export type GpuStatus =
   | { state: 'probing' }
@@ -95,8 +96,10 @@ export const useLab = create<LabState>()((set, get) => {
         patchRun(run!.id, (r) => ({ ...r, config: next, label: runLabel(next) }));
       } else {
         const fields = changedFields(prev, next).join(', ');
+        // While running, the step advances with the logged points (statuses come on state changes only).
+        const step = Math.max(run!.status.step, run!.points[run!.points.length - 1]?.step ?? 0);
         engineBridge.send({ type: 'stop' });
-        set((s) => ({ notices: [...s.notices, `${fields} changed: the run was reset (step ${run!.status.step} kept on the chart). Press Train for a new run.`] }));
+        set((s) => ({ notices: [...s.notices, `${fields} changed: the run was reset (step ${step} kept on the chart). Press Train for a new run.`] }));
       }
     },
     setNotices: (notices) => set({ notices }),
@@ -128,6 +131,7 @@ export const useLab = create<LabState>()((set, get) => {
 
 /** Engine -> store. Metrics arrive batched by the engine (at most ~10 messages a second). */
 export function applyEngineMessage(m: FromEngine): void {
+  if (routeSweepMessage(m)) return; // sweep progress and the runs of sweeps live in ./sweeps (issue 4)
   const s = useLab.getState();
   switch (m.type) {
     case 'ready':
@@ -137,9 +141,16 @@ export function applyEngineMessage(m: FromEngine): void {
       if (s.gpu.state !== 'ready') s.setGpu({ state: 'error', kind: m.kind, message: m.message });
       else useLab.setState((st) => ({ notices: [...st.notices, `GPU error (${m.kind}): ${m.message}`] }));
       break;
-    case 'metrics':
-      useLab.setState((st) => ({ runs: st.runs.map((r) => (r.id === m.runId ? { ...r, points: [...r.points, ...m.points] } : r)) }));
+    case 'metrics': {
+      // The engine posts statuses on state changes only; the step advances with the logged points.
+      const last = m.points[m.points.length - 1];
+      useLab.setState((st) => ({
+        runs: st.runs.map((r) =>
+          r.id === m.runId ? { ...r, points: [...r.points, ...m.points], status: last ? { ...r.status, step: Math.max(r.status.step, last.step), stepsPerSec: last.stepsPerSec } : r.status } : r,
+        ),
+      }));
       break;
+    }
     case 'status':
       useLab.setState((st) => ({ runs: st.runs.map((r) => (r.id === m.runId ? { ...r, status: m.status } : r)) }));
       break;

@@ -1,5 +1,18 @@
+import { Controls } from './Controls';
+import { CostPanel } from './CostPanel';
 import { GpuPanel } from './GpuPanel';
+import { LossChart } from './LossChart';
+import { Notices } from './Notices';
+import { RunControls } from './RunControls';
+// --- issue 5 (export / import / automation): begin
+import { ExportPanel } from './ExportPanel';
+import { ImportDrop } from './ImportDrop';
+import { installAutomation } from './automation';
+installAutomation(); // window.loraLab, for the command line and tests (see automation.ts)
+// --- issue 5: end
+import { SweepSection } from './sweep/SweepSection'; // issue 4: sweeps
 
+/** The training page: settings on the left; run controls, loss chart, cost and GPU on the right. */
 export function App() {
   return (
     <main>
@@ -7,7 +20,24 @@ export function App() {
         <h1>LoRA Lab</h1>
         <p className="tagline">Fine-tune a small frozen model with LoRA on your own GPU, and see how rank, alpha, learning rate, init and scaling change training.</p>
       </header>
-      <GpuPanel />
+      <Notices />
+      <div className="layout">
+        <aside aria-label="Settings">
+          <Controls />
+        </aside>
+        <div className="results">
+          <RunControls />
+          <LossChart />
+          {/* issue 5: exports of finished runs, adapter import */}
+          <ExportPanel />
+          <ImportDrop />
+          <div className="side-by-side">
+            <CostPanel />
+            <GpuPanel />
+          </div>
+        </div>
+      </div>
+      <SweepSection /> {/* issue 4: sweeps, full width below the training page */}
     </main>
   );
 }

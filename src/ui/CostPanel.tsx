@@ -1,0 +1,50 @@
+/** What the current settings cost, next to full fine-tuning (FFT) of the same layers. */
+import { costOf, formatBytes } from '../config/cost';
+import { useLab } from '../store/store';
+import { liveProgress } from './chartData';
+
+const count = (n: number) => n.toLocaleString('en-US');
+const percent = (p: number) => (p < 0.1 ? p.toPrecision(2) : p.toFixed(1));
+
+export function CostPanel() {
+  const config = useLab((s) => s.config);
+  const run = useLab((s) => s.runs.find((r) => r.id === s.currentId));
+  const sps = run ? liveProgress(run).stepsPerSec : 0;
+  const c = costOf(config);
+  const lora = config.mode === 'lora';
+  // In FFT mode the settings are the FFT column, so it is shown once.
+  const rows: [string, string, string, string][] = [
+    ['trainable', 'Trainable parameters', count(c.trainableParams), count(c.fft.trainableParams)],
+    ['percent', '% of the adapted layers', `${percent(c.percentOfAdapted)}%`, '100%'],
+    ['adapter-bytes', lora ? 'Adapter weights (f32)' : 'Trained weights (f32)', formatBytes(c.adapterBytes), formatBytes(c.fft.bytes)],
+    ['optimizer-bytes', `Optimizer state (${config.optimizer === 'adamw' ? 'AdamW m, v' : 'SGD momentum'})`, formatBytes(c.optimizerStateBytes), formatBytes(c.fft.optimizerStateBytes)],
+  ];
+  return (
+    <section className="panel cost" aria-label="Cost" data-testid="cost-panel">
+      <h2>What it costs</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col"></th>
+            <th scope="col">{lora ? `LoRA r=${config.r}` : 'Full fine-tuning'}</th>
+            {lora && <th scope="col">Full fine-tuning</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([key, name, mine, fft]) => (
+            <tr key={key}>
+              <th scope="row">{name}</th>
+              <td data-field={key}>{mine}</td>
+              {lora && <td data-field={`fft-${key}`}>{fft}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="note">
+        Adapted layers: {config.targets.length} of {config.layers} (n × n = {config.width} × {config.width} each); frozen base model {count(c.baseParams)} parameters.
+        <br />
+        Speed of the current run: <strong data-field="steps-per-sec">{sps > 0 ? `${sps.toFixed(1)} steps/s` : '—'}</strong>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * Training loss (smoothed over a faint raw curve) and eval loss (dashed) against step, for every run
+ * kept in the store, with a legend of their settings. The raw logged points are exposed as JSON in
+ * `data-series` for tests (what is drawn is smoothed and downsampled, see chartData.ts).
+ */
+import { useMemo, useRef } from 'react';
+import { CartesianGrid, Line, LineChart, XAxis, YAxis } from 'recharts';
+import { configToQuery } from '../config/url';
+import { isActive, useLab, type RunRecord } from '../store/store';
+import { assignColours, liveProgress, logTicks, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
+import { fmtNum, fmtTick } from './fields';
+
+export function LossChart() {
+  const runs = useLab((s) => s.runs);
+  const chart = useLab((s) => s.chart);
+  const setChart = useLab((s) => s.setChart);
+  const colours = useRef(new Map<string, string>()).current;
+  assignColours(
+    runs.map((r) => r.id),
+    colours,
+  );
+
+  const ceiling = useMemo(() => yCeiling(runs, chart.logY ? 10 : 1.5), [runs, chart.logY]);
+  const curves = useMemo(() => runs.map((r) => ({ run: r, c: runCurves(r, chart.smoothing, chart.logY, ceiling) })), [runs, chart, ceiling]);
+  const domain = yDomain(
+    curves.map((x) => x.c),
+    chart.logY,
+  );
+  const ticks = chart.logY && domain ? logTicks(domain) : [];
+  const maxSteps = Math.max(1, ...runs.map((r) => r.config.steps));
+  const json = useMemo(() => seriesJson(runs), [runs]);
+
+  return (
+    <section className="panel chart-panel" aria-label="Loss chart">
+      <div className="chart-head">
+        <h2>Loss</h2>
+        <label className="inline">
+          <input type="checkbox" checked={chart.logY} onChange={(e) => setChart({ logY: e.target.checked })} /> Log scale
+        </label>
+        <label className="inline" htmlFor="smoothing">
+          Smoothing
+        </label>
+        <input
+          id="smoothing"
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={chart.smoothing}
+          onChange={(e) => setChart({ smoothing: Number(e.target.value) })}
+          title="De-biased exponential moving average of the training loss (TensorBoard's smoothing); the raw curve stays faint beneath"
+        />
+        <output htmlFor="smoothing">{chart.smoothing.toFixed(2)}</output>
+      </div>
+      <div className="chart" data-testid="loss-chart" data-series={json}>
+        {runs.length === 0 ? (
+          <p className="empty">No runs yet. Press Train: the training loss (solid) and the eval loss (dashed) appear here as the model learns.</p>
+        ) : (
+          <LineChart responsive style={{ width: '100%', height: 320 }} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
+            <CartesianGrid stroke="#e8ebf1" />
+            <XAxis type="number" dataKey="step" domain={[0, maxSteps]} allowDecimals={false} label={{ value: 'step', position: 'insideBottom', offset: -10 }} />
+            <YAxis
+              type="number"
+              dataKey="y"
+              scale={chart.logY ? 'log' : 'linear'}
+              domain={domain ?? ['auto', 'auto']}
+              allowDataOverflow
+              ticks={ticks.length ? ticks : undefined}
+              tickFormatter={(v: number) => fmtTick(v)}
+              tickCount={6}
+              width={60}
+            />
+            {curves.flatMap(({ run, c }) => {
+              const colour = colours.get(run.id)!;
+              const common = { isAnimationActive: false, dot: false as const, dataKey: 'y', stroke: colour, legendType: 'none' as const, type: 'linear' as const };
+              return [
+                c.raw.length > 0 && <Line key={`${run.id}-raw`} {...common} data={c.raw} strokeOpacity={0.22} strokeWidth={1} name={`${run.label} raw`} />,
+                <Line key={`${run.id}-train`} {...common} data={c.smooth} strokeWidth={2} name={`${run.label} train`} />,
+                c.evalLoss.length > 0 && <Line key={`${run.id}-eval`} {...common} data={c.evalLoss} strokeWidth={1.5} strokeDasharray="5 4" name={`${run.label} eval`} />,
+              ].filter(Boolean);
+            })}
+          </LineChart>
+        )}
+      </div>
+      <Legend runs={runs} colours={colours} />
+    </section>
+  );
+}
+
+function lastFinite(run: RunRecord): number | undefined {
+  for (let i = run.points.length - 1; i >= 0; i--) if (Number.isFinite(run.points[i].loss)) return run.points[i].loss;
+  return undefined;
+}
+
+/** The runs on the chart: colour, settings, how they ended, and a remove button each. */
+function Legend({ runs, colours }: { runs: RunRecord[]; colours: Map<string, string> }) {
+  const currentId = useLab((s) => s.currentId);
+  if (runs.length === 0) return null;
+  const remove = (r: RunRecord) => {
+    const s = useLab.getState();
+    if (r.id === s.currentId && isActive(r)) s.reset(); // stop it first: its metrics would have nowhere to go
+    s.removeRun(r.id);
+  };
+  return (
+    <>
+      <p className="line-key">
+        <span className="solid" /> training loss{' '}
+        <span className="faint" /> raw <span className="dashed" /> eval loss
+      </p>
+      <ul className="legend" aria-label="Runs" data-testid="legend">
+        {runs.map((r) => {
+          const title = runTitle(r);
+          const loss = r.status.finalLoss ?? lastFinite(r);
+          const bad = r.status.state === 'diverged' || r.status.state === 'collapsed';
+          return (
+            <li key={r.id} data-run-id={r.id} data-state={r.status.state} className={r.id === currentId ? 'current' : undefined} title={`Settings: ${configToQuery(r.config) || 'defaults'}`}>
+              <span className="swatch" style={{ background: colours.get(r.id) }} aria-hidden="true" />
+              <span className={`run-title${bad ? ' bad' : ''}`}>{title}</span>
+              <span className="run-meta">
+                {r.status.state} · step {liveProgress(r).step}
+                {loss !== undefined && Number.isFinite(loss) ? ` · loss ${fmtNum(loss)}` : ''}
+              </span>
+              <button type="button" className="remove" aria-label={`Remove run ${title}`} title="Remove from the chart" onClick={() => remove(r)}>
+                ×
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </>
+  );
+}

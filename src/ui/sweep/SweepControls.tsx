@@ -1,0 +1,158 @@
+/**
+ * The sweep's controls: presets, the axes, what it will cost (runs, memory, time on this device, or why
+ * it is refused), Run sweep / Cancel, and the progress of the running sweep.
+ */
+import { useEffect, useMemo } from 'react';
+import { formatBytes } from '../../config/cost';
+import { useLab } from '../../store/store';
+import { calibrationKey, useSweeps } from '../../store/sweeps';
+import { calibrationConfig, estimateSeconds, formatDuration, limitsError, sweepMemory } from '../../sweep/estimate';
+import { buildGrid, gridErrors } from '../../sweep/grid';
+import { presetDef, presetSettings, PRESETS, type Preset } from '../../sweep/presets';
+import { isFinished } from '../../sweep/types';
+import { AxisEditors } from './AxisEditors';
+import { fmt } from './scales';
+
+/** The adapter's buffer limits, when the engine has an adapter. */
+function useLimits() {
+  const gpu = useLab((s) => s.gpu);
+  return gpu.state === 'ready' ? gpu.adapter.limits : null;
+}
+
+function start(opts?: { name?: string; presetId?: string }): void {
+  const lab = useLab.getState();
+  const limits = lab.gpu.state === 'ready' ? lab.gpu.adapter.limits : null;
+  const errs = useSweeps.getState().start(lab.config, limits, opts);
+  useSweeps.setState({ message: errs.length ? errs.join('\n') : null });
+}
+
+/** One click: the preset's settings and sweep, then run it. */
+export function runPreset(p: Preset): void {
+  const lab = useLab.getState();
+  const settings = presetSettings(p, lab.config);
+  lab.setConfig(settings);
+  const scale = useSweeps.getState().scale;
+  useSweeps.getState().setDef(presetDef(p, scale, useLab.getState().config));
+  start({ name: `${p.title}${scale === 'quick' ? ' (quick)' : ''}`, presetId: p.id });
+}
+
+function Presets({ disabled }: { disabled: boolean }) {
+  const scale = useSweeps((s) => s.scale);
+  return (
+    <div className="presets">
+      <div className="presets-head">
+        <h3>Reproduce a finding</h3>
+        <label className="inline" title="At most 2 values per axis and 3 learning rates: a first look, or a slow (software) GPU">
+          <input type="checkbox" checked={scale === 'quick'} onChange={(e) => useSweeps.getState().setScale(e.target.checked ? 'quick' : 'full')} /> Quick
+        </label>
+      </div>
+      <div className="preset-buttons">
+        {PRESETS.map((p) => (
+          <button key={p.id} type="button" disabled={disabled} onClick={() => runPreset(p)} title={`${p.found}\n\nSource: ${p.source}`} data-preset={p.id}>
+            {p.title}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Estimate() {
+  const def = useSweeps((s) => s.def);
+  const config = useLab((s) => s.config);
+  const limits = useLimits();
+  const calibration = useSweeps((s) => s.calibration);
+  const active = useSweeps((s) => s.active);
+  const gpuReady = useLab((s) => s.gpu.state === 'ready');
+  const est = useMemo(() => {
+    const errors = gridErrors(def, config);
+    if (errors.length) return { errors };
+    const runs = buildGrid(def, config);
+    const mem = sweepMemory(runs);
+    const tooBig = limitsError(mem, def, limits);
+    return { errors: tooBig ? [tooBig] : [], runs, mem, cal: calibrationConfig(runs, config) };
+  }, [def, config, limits]);
+  const calKey = est.cal ? calibrationKey(est.cal) : null;
+  // Calibrate (a few timed steps of the slowest run) once the settings stop changing.
+  useEffect(() => {
+    if (!calKey || !est.cal || !gpuReady || active) return;
+    const t = setTimeout(() => useSweeps.getState().calibrate(est.cal!), 700);
+    return () => clearTimeout(t);
+  }, [calKey, gpuReady, active, est.cal]);
+  if (est.errors.length)
+    return (
+      <div className="sweep-errors" role="alert" data-testid="sweep-errors">
+        {est.errors.map((e) => (
+          <p key={e}>{e}</p>
+        ))}
+      </div>
+    );
+  const sps = calibration && calibration.key === calKey ? calibration.stepsPerSec : NaN;
+  const t = estimateSeconds(est.runs!, sps);
+  const time = Number.isFinite(t.low)
+    ? `about ${formatDuration(t.low)}${t.high > t.low * 1.5 ? ` to ${formatDuration(t.high)}` : ''} (one run: ${fmt(sps)} steps/s; ${est.mem!.batches} batch${est.mem!.batches === 1 ? '' : 'es'} trained together)`
+    : calibration?.message && calibration.key === calKey
+      ? `no time estimate: ${calibration.message}`
+      : 'timing a few steps…';
+  return (
+    <p className="sweep-estimate" data-testid="sweep-estimate" data-runs={est.runs!.length}>
+      <strong>{est.runs!.length} runs</strong> · {formatBytes(est.mem!.totalBytes)} of GPU memory (largest buffer {formatBytes(est.mem!.largestBufferBytes)}) · {time}
+    </p>
+  );
+}
+
+function Progress() {
+  const active = useSweeps((s) => s.active);
+  const progress = useSweeps((s) => s.progress);
+  const rec = useSweeps((s) => s.sweeps.find((x) => x.id === s.active?.sweepId));
+  if (!active || !rec) return null;
+  const total = rec.runs.length;
+  const done = rec.runs.filter((r) => isFinished(r) || r.status?.state === 'failed').length;
+  const bad = rec.runs.filter((r) => r.status?.state === 'diverged' || r.status?.state === 'collapsed').length;
+  return (
+    <div className="sweep-progress" data-testid="sweep-progress">
+      <div role="progressbar" aria-label="Sweep progress" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done} className="bar">
+        <span style={{ width: `${(100 * done) / Math.max(1, total)}%` }} />
+      </div>
+      <p>
+        {done} / {total} runs done{bad ? ` · ${bad} diverged or collapsed (marked; the rest go on)` : ''}
+        {progress ? ` · ${fmt(progress.adapterStepsPerSec)} adapter-steps/s · ${formatDuration(progress.etaSec)} left` : ''}
+      </p>
+    </div>
+  );
+}
+
+export function SweepControls() {
+  const def = useSweeps((s) => s.def);
+  const active = useSweeps((s) => s.active);
+  const message = useSweeps((s) => s.message);
+  const gpuReady = useLab((s) => s.gpu.state === 'ready');
+  return (
+    <section className="panel sweep-controls" aria-label="Sweep settings">
+      <Presets disabled={!gpuReady || !!active} />
+      <h3>Or define a grid</h3>
+      <p className="muted">Everything that is not an axis comes from the settings above (task, steps, batch, optimizer…).</p>
+      <AxisEditors def={def} onChange={(d) => useSweeps.getState().setDef(d)} />
+      <Estimate />
+      <div className="buttons">
+        <button type="button" className="primary" disabled={!gpuReady || !!active} onClick={() => start()}>
+          Run sweep
+        </button>
+        <button type="button" disabled={!active} onClick={() => useSweeps.getState().cancel()} title="Stop the sweep; finished runs are kept">
+          Cancel
+        </button>
+      </div>
+      {message && (
+        <div className="sweep-errors" role="alert">
+          {message.split('\n').map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+          <button type="button" className="remove" aria-label="Dismiss" onClick={() => useSweeps.getState().dismissMessage()}>
+            ×
+          </button>
+        </div>
+      )}
+      <Progress />
+    </section>
+  );
+}

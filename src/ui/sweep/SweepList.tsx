@@ -1,0 +1,91 @@
+/**
+ * The sweeps kept in this browser: view, resume (an interrupted or cancelled one), remove; export the
+ * viewed one as CSV or JSON; import a sweep JSON to view it (a bad file gives a message, changes nothing).
+ */
+import { useState } from 'react';
+import { useSweeps } from '../../store/sweeps';
+import { summarizeRun } from '../../sweep/analysis';
+import { rowsToCsv, sweepToJson } from '../../sweep/io';
+import { isFinished, type SweepRecord } from '../../sweep/types';
+import { downloadText, fileStem } from './chartExport';
+
+const STATE_TEXT: Record<SweepRecord['state'], string> = {
+  running: 'running',
+  done: 'done',
+  cancelled: 'cancelled',
+  interrupted: 'interrupted (reload or lost device)',
+  imported: 'imported',
+};
+
+export function exportCsv(s: SweepRecord): void {
+  downloadText(rowsToCsv(s.runs.map(summarizeRun)), `${fileStem(s.name)}.csv`, 'text/csv');
+}
+
+export function exportJson(s: SweepRecord): void {
+  downloadText(sweepToJson(s), `${fileStem(s.name)}.json`, 'application/json');
+}
+
+export function SweepList() {
+  const sweeps = useSweeps((s) => s.sweeps);
+  const viewId = useSweeps((s) => s.viewId);
+  const active = useSweeps((s) => s.active);
+  const [importError, setImportError] = useState<string | null>(null);
+  const { view, resume, remove, importJson } = useSweeps.getState();
+  const onFile = async (file: File | undefined) => {
+    if (!file) return;
+    const err = importJson(await file.text());
+    setImportError(err ? `${file.name}: ${err}` : null);
+  };
+  return (
+    <section className="panel sweep-list" aria-label="Kept sweeps">
+      <h2>
+        Sweeps <small>kept in this browser</small>
+      </h2>
+      {sweeps.length === 0 ? (
+        <p className="muted">No sweeps yet.</p>
+      ) : (
+        <ul data-testid="sweep-list">
+          {[...sweeps].reverse().map((s) => {
+            const finished = s.runs.filter(isFinished).length;
+            const canResume = !active && s.state !== 'running' && finished < s.runs.length;
+            return (
+              <li key={s.id} className={s.id === viewId ? 'current' : undefined} data-sweep-id={s.id} data-state={s.state}>
+                <button type="button" className="link" onClick={() => view(s.id)} aria-current={s.id === viewId ? 'true' : undefined}>
+                  {s.name}
+                </button>
+                <span className="muted">
+                  {' '}
+                  · {STATE_TEXT[s.state]} · {finished} / {s.runs.length} runs finished
+                </span>
+                <span className="actions">
+                  {canResume && (
+                    <button type="button" onClick={() => resume(s.id)} title="Train the runs that did not finish">
+                      Resume
+                    </button>
+                  )}
+                  <button type="button" onClick={() => exportCsv(s)} aria-label={`Download ${s.name} as CSV`}>
+                    CSV
+                  </button>
+                  <button type="button" onClick={() => exportJson(s)} aria-label={`Download ${s.name} as JSON`}>
+                    JSON
+                  </button>
+                  <button type="button" className="remove" onClick={() => remove(s.id)} aria-label={`Remove sweep ${s.name}`} title="Remove (a running sweep is cancelled first)">
+                    ×
+                  </button>
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <label className="import">
+        Import a sweep JSON: <input type="file" accept=".json,application/json" aria-label="Import a sweep JSON" onChange={(e) => void onFile(e.target.files?.[0]).finally(() => (e.target.value = ''))} />
+      </label>
+      {importError && (
+        <p className="field-error" role="alert" data-testid="import-error">
+          {importError}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * The Sweeps section of the page: controls and kept sweeps, then the viewed sweep's results: the preset's
+ * finding next to what this run shows, the muA chart, optimal lr vs rank, loss curves of picked runs,
+ * the heatmap over two axes, and the table of every run.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { useSweeps } from '../../store/sweeps';
+import { analyzeSweep } from '../../sweep/analysis';
+import { sweptAxes, type HeatAxis } from '../../sweep/heatmap';
+import { presetById } from '../../sweep/presets';
+import { presetReport } from '../../sweep/presetReports';
+import type { SweepRecord } from '../../sweep/types';
+import { fileStem } from './chartExport';
+import { CurvesChart } from './CurvesChart';
+import { Heatmap } from './Heatmap';
+import { MuaChart } from './MuaChart';
+import { OptLrChart } from './OptLrChart';
+import { RunCard } from './runText';
+import { RunsTable } from './RunsTable';
+import { SweepControls } from './SweepControls';
+import { SweepList } from './SweepList';
+import './sweep.css';
+
+function PresetNote({ sweep, lines }: { sweep: SweepRecord; lines: string[] }) {
+  const p = sweep.presetId ? presetById(sweep.presetId) : undefined;
+  if (!p) return null;
+  return (
+    <section className="panel preset-note" aria-label="Finding" data-testid="preset-note">
+      <div>
+        <h3>What the source found</h3>
+        <p>{p.found}</p>
+        <p className="muted">{p.source}</p>
+      </div>
+      <div>
+        <h3>What this run shows</h3>
+        {lines.map((l) => (
+          <p key={l}>{l}</p>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function Results({ sweep }: { sweep: SweepRecord }) {
+  const selected = useSweeps((s) => s.selected);
+  const toggle = useSweeps((s) => s.toggleSelected);
+  const [hovered, setHovered] = useState<string | null>(null);
+  const panels = useMemo(() => analyzeSweep(sweep), [sweep]);
+  const preset = sweep.presetId ? presetById(sweep.presetId) : undefined;
+  const [panelKey, setPanelKey] = useState<string>(preset?.view.overlay ? 'all' : '');
+  const shown = useMemo(() => (panelKey === 'all' ? panels : [panels.find((p) => p.key === panelKey) ?? panels[0]].filter(Boolean)), [panels, panelKey]);
+  const axes = useMemo(() => sweptAxes(sweep.runs), [sweep.runs]);
+  const [heat, setHeat] = useState<[HeatAxis, HeatAxis] | null>(preset?.view.heatmap ?? null);
+  const hx = heat?.[0] ?? (axes.includes('alpha') ? 'alpha' : (axes.find((a) => a !== 'rank') ?? 'log2lr'));
+  const hy = heat?.[1] ?? (axes.includes('rank') && hx !== 'rank' ? 'rank' : (axes.find((a) => a !== hx) ?? 'rank'));
+  const lines = useMemo(() => (preset ? presetReport(preset, sweep, panels) : []), [preset, sweep, panels]);
+  const file = fileStem(sweep.name);
+  const picked = sweep.runs.filter((r) => selected.includes(r.runId));
+  const hoveredRun = sweep.runs.find((r) => r.runId === hovered);
+  return (
+    <div className="sweep-results" data-sweep-id={sweep.id}>
+      <PresetNote sweep={sweep} lines={lines} />
+      {panels.length > 1 && (
+        <label className="panel-pick">
+          Curves:{' '}
+          <select value={panelKey || panels[0].key} onChange={(e) => setPanelKey(e.target.value)} aria-label="Which curves">
+            {panels.map((p) => (
+              <option key={p.key} value={p.key}>
+                {p.label}
+              </option>
+            ))}
+            <option value="all">all on one chart</option>
+          </select>
+        </label>
+      )}
+      <RunCard run={hoveredRun} />
+      <div className="sweep-charts">
+        <MuaChart panels={shown} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
+        <OptLrChart panels={shown} file={file} />
+        <CurvesChart runs={picked} file={file} onRemove={toggle} />
+        {axes.length >= 2 || (axes.length === 1 && axes[0] !== hx) ? (
+          <Heatmap runs={sweep.runs} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />
+        ) : null}
+      </div>
+      <RunsTable runs={sweep.runs} selected={selected} onToggle={toggle} onHover={setHovered} />
+    </div>
+  );
+}
+
+export function SweepSection() {
+  const sweep = useSweeps((s) => s.sweeps.find((x) => x.id === s.viewId));
+  useEffect(() => {
+    void useSweeps.getState().hydrate();
+  }, []);
+  return (
+    <section className="sweeps" aria-labelledby="sweeps-title">
+      <h2 id="sweeps-title" className="section-title">
+        Sweeps <small>rank x learning-rate grids, the muA chart, and one-click reproductions of published findings</small>
+      </h2>
+      <div className="sweep-top">
+        <SweepControls />
+        <SweepList />
+      </div>
+      {sweep && <Results key={sweep.id} sweep={sweep} />}
+    </section>
+  );
+}

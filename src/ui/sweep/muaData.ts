@@ -1,0 +1,83 @@
+/**
+ * What the muA chart draws, from the analysis' panels: one series per curve (rank, or FFT), its colour
+ * and dash, its points with diverged and collapsed runs clipped to the top edge of a log y axis, and the
+ * optimum markers. Pure, unit-tested; the chart component only maps this to Recharts elements.
+ */
+import type { Curve, Outcome, Panel } from '../../sweep/analysis';
+import { DASHES, FFT_COLOUR, rankColour } from './scales';
+
+export interface Dot {
+  x: number;
+  y: number; // clipped for drawing
+  loss: number; // the real final loss (NaN for diverged)
+  outcome: Outcome;
+  runId: string;
+  series: string;
+  colour: string;
+}
+
+export interface Series {
+  name: string;
+  colour: string;
+  dash: string; // '' = solid
+  fft: boolean;
+  curve: Curve;
+  /** Line points (pending runs left out; diverged / collapsed at the top edge). */
+  line: { x: number; y: number }[];
+  dots: Dot[];
+  optimum: { x: number; y: number; reliable: boolean; why?: string } | null;
+}
+
+export interface MuaData {
+  series: Series[];
+  yDomain: [number, number];
+  xDomain: [number, number];
+  /** For tests: one entry per series, points [log2lr, finalLoss | null, outcome]. */
+  json: string;
+}
+
+/** Room above the highest ok point for the clipped markers of diverged and collapsed runs. */
+const TOP_ROOM = 1.35;
+
+export function muaData(panels: readonly Panel[]): MuaData {
+  const ranks = panels.flatMap((p) => p.curves.filter((c) => !c.fft).map((c) => c.rank!));
+  let lo = Infinity;
+  let hi = -Infinity;
+  let xlo = Infinity;
+  let xhi = -Infinity;
+  for (const p of panels)
+    for (const c of p.curves)
+      for (const q of c.points) {
+        xlo = Math.min(xlo, q.x);
+        xhi = Math.max(xhi, q.x);
+        if (q.outcome === 'ok' && q.y > 0) {
+          lo = Math.min(lo, q.y);
+          hi = Math.max(hi, q.y);
+        }
+      }
+  if (!(lo < Infinity)) [lo, hi] = [0.1, 1];
+  const top = hi * TOP_ROOM;
+  const bottom = lo / 1.25;
+  const series: Series[] = [];
+  panels.forEach((p, pi) => {
+    const dash = panels.length > 1 ? DASHES[pi % DASHES.length] : '';
+    for (const c of p.curves) {
+      const name = panels.length > 1 && p.label ? `${c.name} · ${p.label}` : c.name;
+      const colour = c.fft ? FFT_COLOUR : rankColour(c.rank!, ranks);
+      const drawn = c.points.filter((q) => q.outcome !== 'pending');
+      const yOf = (q: (typeof drawn)[number]) => (q.outcome === 'ok' ? Math.min(Math.max(q.y, bottom), top) : top);
+      series.push({
+        name,
+        colour,
+        dash: c.fft ? '6 4' : dash,
+        fft: c.fft,
+        curve: c,
+        line: drawn.map((q) => ({ x: q.x, y: yOf(q) })),
+        dots: drawn.map((q) => ({ x: q.x, y: yOf(q), loss: q.y, outcome: q.outcome, runId: q.runIds[0], series: name, colour })),
+        optimum: c.optimum && { ...c.optimum, y: Math.min(Math.max(c.optimum.y, bottom), top) },
+      });
+    }
+  });
+  const json = JSON.stringify(series.map((s) => ({ name: s.name, points: s.curve.points.map((q) => [q.x, Number.isFinite(q.y) ? q.y : null, q.outcome]) })));
+  return { series, yDomain: [bottom, top], xDomain: xlo <= xhi ? [xlo - 0.25, xhi + 0.25] : [-10, 0], json };
+}

@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 import { launchOptions } from './scripts/browser.mjs';
 
 // End-to-end tests drive the BUILT page (vite preview) in Chromium with WebGPU, as a person would.
-const PORT = 4173;
+// E2E_PORT lets two checkouts test side by side on one machine.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 export default defineConfig({
   testDir: 'e2e',
   timeout: 240_000,

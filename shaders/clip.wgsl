@@ -4,7 +4,8 @@
 // NaN -> coef NaN (the trainer skips such a step after reading the non-finite count). Both cases are
 // decided on the bit pattern, because compilers may assume that NaN and Inf never occur.
 // Entry points, both bound as (params, src, dst):
-//   coef:  src = reduce output (sumsq at index 0), dst = coef (1 float). One thread, grid (1, 1, 1).
+//   coef:  src = reduce output (sumsq at index 0), dst = coef (1 float). One thread, grid (1, 1, 1);
+//          or R runs at once (a batched sweep): grid (R, 1, 1), run r at src/dst[r * stride].
 //          The optimizer multiplies each gradient by coef[0] itself, so training needs no pass over grads.
 //   scale: src = coef (1 float), dst = grads (n), grads *= coef in place, for tests and for users who
 //          want the clipped gradients materialised. Grid grid1d(n, WG); i = gid.x + gid.y * nwg.x * WG.
@@ -12,15 +13,16 @@
 
 override WG: u32 = 256u;
 
-struct Params { n: u32, maxNorm: f32 }
+struct Params { n: u32, maxNorm: f32, stride: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
 @compute @workgroup_size(1)
-fn coef() {
-  let sumsq = src[0];
+fn coef(@builtin(workgroup_id) wid: vec3u) {
+  let at = wid.x * params.stride;
+  let sumsq = src[at];
   let bits = bitcast<u32>(sumsq);
   var c = 1.0;
   if (params.maxNorm > 0.0) {
@@ -32,7 +34,7 @@ fn coef() {
       c = min(params.maxNorm / (sqrt(sumsq) + 1e-6), 1.0);
     }
   }
-  dst[0] = c;
+  dst[at] = c;
 }
 
 @compute @workgroup_size(WG)

@@ -5,8 +5,10 @@
 // readback per step. NaN/Inf are detected on the bit pattern (exponent all ones): comparisons with NaN
 // may be folded away by shader compilers.
 // stats: [sum of squares of the gradients, number of non-finite gradient entries].
+// R runs at once (a batched sweep): grid (R, 1, 1); run r's losses start at r * runStride, its stats
+// and state at r * slotStride.
 
-struct Params { count: u32, step: u32, bound: f32, stride: u32 }
+struct Params { count: u32, step: u32, bound: f32, stride: u32, runStride: u32, slotStride: u32 }
 
 @group(0) @binding(0) var<storage, read> losses: array<f32>;
 @group(0) @binding(1) var<storage, read> stats: array<f32>;
@@ -18,12 +20,13 @@ fn nonFinite(v: f32) -> bool {
 }
 
 @compute @workgroup_size(1)
-fn main() {
-  if (state[0] != 0u) { return; }
-  var bad = nonFinite(stats[0]) || stats[1] > 0.0;
+fn main(@builtin(workgroup_id) wid: vec3u) {
+  let s = wid.x * params.slotStride;
+  if (state[s] != 0u) { return; }
+  var bad = nonFinite(stats[s]) || stats[s + 1u] > 0.0;
   for (var k = 0u; k < params.count; k++) {
-    let l = losses[k * params.stride];
+    let l = losses[wid.x * params.runStride + k * params.stride];
     bad = bad || nonFinite(l) || l > params.bound;
   }
-  if (bad) { state[0] = params.step; }
+  if (bad) { state[s] = params.step; }
 }

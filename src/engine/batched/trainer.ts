@@ -2,7 +2,7 @@
  * The batched sweep trainer: R runs of one group (same task, data, batch, targets, optimizer kind)
  * trained together, one command encoder and one submit per step for all of them: every matmul batched
  * over runs, one fused optimizer dispatch over every run's parameters (per-run lr, clip coefficient),
- * per-run loss, gradient norm, clip and divergence watch. Results equal training each run alone
+ * per-run loss, gradient norm, clip coefficient and divergence watch, each one dispatch for all runs. Results equal training each run alone
  * (GpuTrainer) up to float rounding: same kernels, same data, per-run everything else.
  */
 import { encodeDispatches, type Dispatch } from '../../gpu/dispatch';
@@ -39,7 +39,7 @@ export class BatchedTrainer {
   private tail: Dispatch[] = [];
   private evalPass: Dispatch[] = [];
   private optimizer: { dispatch: Dispatch; setStep(t: number, hyper: { lr: number; weightDecay: number }[]): void };
-  private watches: Watch[] = [];
+  private watch: Watch;
   private groups: ReturnType<typeof batchedGroups>;
   private ring: StagingRing;
   private readonly R: number;
@@ -108,14 +108,10 @@ export class BatchedTrainer {
         ? createAdamW(device, n, this.groups, { params: st.params, grads: st.grads, m: st.m, v: st.v, clipCoef: st.clipCoefs }, o)
         : createSgd(device, n, this.groups, { params: st.params, grads: st.grads, momentum: st.m, clipCoef: st.clipCoefs }, { momentum: o.momentum });
     // every run's gradient statistics in one dispatch (a workgroup per run), then per-run clip and watch
-    const perRun: Dispatch[] = [reduceStatsSegments(device, R, bs, bs, st.grads, st.stats, ALIGN)];
-    for (let i = 0; i < R; i++) {
-      const stats = sliceRef(st.stats, i * ALIGN, 4);
-      perRun.push(clipCoef(device, { sumsq: stats, coef: sliceRef(st.clipCoefs, i * ALIGN, 1), maxNorm: o.clip }).dispatch);
-      const w = createWatch(device, setup.accum, sliceRef(st.lossOut, i * setup.accum * ALIGN, setup.accum * ALIGN), stats, sliceRef(st.watch, i * ALIGN, 1), setup.divergeBound, ALIGN);
-      this.watches.push(w);
-    }
-    this.tail = [...perRun, this.optimizer.dispatch, ...this.watches.map((w) => w.dispatch)];
+    const stats = reduceStatsSegments(device, R, bs, bs, st.grads, st.stats, ALIGN);
+    const clip = clipCoef(device, { sumsq: st.stats, coef: st.clipCoefs, maxNorm: o.clip, runs: R, stride: ALIGN });
+    this.watch = createWatch(device, setup.accum, st.lossOut, st.stats, st.watch, setup.divergeBound, ALIGN, { runs: R, runStride: setup.accum * ALIGN, slotStride: ALIGN });
+    this.tail = [stats, clip.dispatch, this.optimizer.dispatch, this.watch.dispatch];
 
     // eval: teacher targets per chunk once; at log steps a forward + per-run loss per chunk, reusing
     // the training activations (chunks of at most `batch` rows)
@@ -149,7 +145,7 @@ export class BatchedTrainer {
       input.t,
       this.groups.map((g) => ({ lr: g.name === 'B' ? input.lrs[g.run] * input.loraPlus[g.run] : input.lrs[g.run], weightDecay: setup.optim.weightDecay })),
     );
-    for (const w of this.watches) w.setStep(input.t);
+    this.watch.setStep(input.t);
     const slot = log ? await this.ring.acquire() : null;
     const enc = device.createCommandEncoder({ label: `sweep step ${input.t}` });
     const pass = enc.beginComputePass({ label: `sweep step ${input.t}` });

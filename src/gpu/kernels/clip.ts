@@ -18,12 +18,15 @@ export interface ClipCoefBuffers {
   coef: BufferRef;
   /** Clip threshold; <= 0 (or omitted) disables clipping. Change it later with setMaxNorm. */
   maxNorm?: number;
+  /** R runs at once (a batched sweep): run r's sumsq and coef at index r * stride. Default 1 run. */
+  runs?: number;
+  stride?: number;
 }
 
 /** One-thread dispatch writing the clip coefficient; setMaxNorm rewrites its uniform for the next submit. */
 export function clipCoef(device: GPUDevice, bufs: ClipCoefBuffers): { dispatch: Dispatch; setMaxNorm(maxNorm: number): void } {
   // A non-finite maxNorm (Infinity: never clip) maps to 0, the disabled value, so no Inf reaches the shader.
-  const fields = (maxNorm: number): UniformField[] => [['u32', 1], ['f32', Number.isFinite(maxNorm) ? maxNorm : 0]];
+  const fields = (maxNorm: number): UniformField[] => [['u32', 1], ['f32', Number.isFinite(maxNorm) ? maxNorm : 0], ['u32', bufs.stride ?? 0]];
   const params = createUniformBuffer(device, 'clip.coef.params', fields(bufs.maxNorm ?? 0));
   const pipeline = getPipeline(device, 'clip', code, { WG }, 'coef');
   return {
@@ -31,7 +34,7 @@ export function clipCoef(device: GPUDevice, bufs: ClipCoefBuffers): { dispatch: 
       label: 'clip.coef',
       pipeline,
       bindGroup: makeBindGroup(device, 'clip.coef', pipeline, [params, bufs.sumsq, bufs.coef]),
-      workgroups: [1, 1, 1],
+      workgroups: [bufs.runs ?? 1, 1, 1],
     },
     setMaxNorm(maxNorm) {
       writeUniforms(device, params, fields(maxNorm));

@@ -8,6 +8,7 @@ import { matmul, type MatmulShape } from '../../gpu/kernels/matmul';
 import { activationBackward, activationForward } from '../../gpu/kernels/activation';
 import { dropoutBackwardAcc, dropoutForward } from '../../gpu/kernels/dropout';
 import { argmaxRows } from '../../gpu/kernels/argmax';
+import { broadcastAdd } from '../../gpu/kernels/broadcast_add';
 import { layerCount, needsInputGrad } from '../layout';
 import type { KeyedDropout, PassList } from '../gpuPasses';
 import type { TrainSetup } from '../types';
@@ -73,8 +74,11 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
     if (i < st.firstTrainable) {
       res.dispatches.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, inputRef, st.baseW[i]!, z.buf, { label: `sweep.shared.l${i}` }));
     } else {
+      // The first trainable layer's frozen product is the same for every run: once, then broadcast.
+      const shareBase = i === st.firstTrainable && st.zBase !== null;
       const W: Operand = st.baseW[i] ? { buf: st.baseW[i]!, offset: 0, stride: 0 } : { buf: st.params, offset: tensorOffset(lay, 0, `W${i}`), stride: lay.blockSize };
-      res.dispatches.push(bmm(device, st, { M: rows, N: dO, K: dI, transB: true }, input, W, op(z), { label: `sweep.l${i}.Y0` }));
+      if (shareBase) res.dispatches.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, inputRef, st.baseW[i]!, st.zBase!, { label: `sweep.l${i}.Y0.shared` }));
+      else res.dispatches.push(bmm(device, st, { M: rows, N: dO, K: dI, transB: true }, input, W, op(z), { label: `sweep.l${i}.Y0` }));
       if (spec.modes[i] === 'lora') {
         let xa = input;
         if (train && setup.dropout > 0) {
@@ -88,8 +92,10 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
         const h = op(st.h[i]!);
         res.dispatches.push(bmm(device, st, { M: rows, N: spec.r, K: dI, transB: true }, xa, { buf: st.params, offset: tensorOffset(lay, 0, `A${i}`), stride: lay.blockSize }, h, { label: `sweep.l${i}.H` }));
         res.dispatches.push(
-          bmm(device, st, { M: rows, N: dO, K: spec.r, transB: true }, h, { buf: st.params, offset: tensorOffset(lay, 0, `B${i}`), stride: lay.blockSize }, op(z), { alphas: true, accumulate: true, label: `sweep.l${i}.Y` }),
+          bmm(device, st, { M: rows, N: dO, K: spec.r, transB: true }, h, { buf: st.params, offset: tensorOffset(lay, 0, `B${i}`), stride: lay.blockSize }, op(z), { alphas: true, accumulate: !shareBase, label: `sweep.l${i}.Y` }),
         );
+        // s H B^T + X W0^T: the same two f32 terms as the single run's X W0^T + s H B^T (addition commutes)
+        if (shareBase) res.dispatches.push(broadcastAdd(device, rows * dO, st.R, z.stride, st.zBase!, z.buf));
       }
     }
     if (i < L - 1) {

@@ -49,6 +49,8 @@ export interface BatchedState {
   alphas: GPUBuffer; // per-run LoRA scaling s_i
   baseW: (GPUBuffer | null)[];
   teacherW: GPUBuffer[];
+  /** The first trainable layer's frozen product X W0^T, the same for every run (null for FFT). */
+  zBase: GPUBuffer | null;
   /** The teacher's scratch activations (batch rows, one copy: targets are shared by every run). */
   tz: GPUBuffer[];
   ta: GPUBuffer[];
@@ -137,6 +139,8 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
     alphas: up('alphas', Float32Array.from(runs, (r) => r.scaling)),
     baseW: shared.base.W.map((W, i) => (spec.modes[i] === 'full' ? null : up(`base.W${i}`, W))),
     teacherW: shared.teacher ? shared.teacher.W.map((W, i) => up(`teacher.W${i}`, W)) : [],
+    zBase:
+      firstTrainable >= 0 && spec.modes[firstTrainable] === 'lora' ? buf(`zBase${firstTrainable}`, Math.max(B, evalChunkRows) * d[firstTrainable + 1]) : null,
     tz: d.slice(1).map((w, i) => buf(`teacher.z${i}`, Math.max(B, evalChunkRows) * w)),
     ta: d.slice(1, L).map((w, i) => buf(`teacher.a${i}`, Math.max(B, evalChunkRows) * w)),
     lossOut: buf('lossOut', R * shared.accum * ALIGN),

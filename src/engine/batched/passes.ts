@@ -60,15 +60,45 @@ export function batchedTeacher(device: GPUDevice, st: BatchedState, setup: Train
   return out;
 }
 
-/** Student forward for all runs on `rows` rows (rows <= batch); dropout only when training. */
-export function batchedForward(device: GPUDevice, st: BatchedState, setup: TrainSetup, X: BufferRef, rows: number, train: boolean): PassList {
+/** What every run shares up to the first trainable layer f: f's input and its frozen product X W0^T. */
+export interface SharedPrefix {
+  input: BufferRef;
+  zBase: GPUBuffer;
+}
+
+/**
+ * The shared prefix on `rows` rows into `out` (layers before f, then f's frozen product). The eval set
+ * is fixed, so its prefix is computed once, at creation, and each eval pass starts from it.
+ */
+export function batchedPrefix(device: GPUDevice, st: BatchedState, setup: TrainSetup, X: BufferRef, rows: number, out: { input: GPUBuffer | null; zBase: GPUBuffer }): Dispatch[] {
+  const { spec } = setup;
+  const f = st.firstTrainable;
+  const list: Dispatch[] = [];
+  let input: BufferRef = X;
+  for (let i = 0; i < f; i++) {
+    const dO = spec.sizes[i + 1];
+    list.push(matmul(device, { M: rows, N: dO, K: spec.sizes[i], transB: true }, input, st.baseW[i]!, st.tz[i], { label: `sweep.prefix.l${i}` }));
+    const dst = i === f - 1 ? out.input! : st.ta[i];
+    list.push(activationForward(device, spec.activation, rows * dO, st.tz[i], dst));
+    input = dst;
+  }
+  list.push(matmul(device, { M: rows, N: spec.sizes[f + 1], K: spec.sizes[f], transB: true }, input, st.baseW[f]!, out.zBase, { label: `sweep.prefix.l${f}.Y0` }));
+  return list;
+}
+
+/**
+ * Student forward for all runs on `rows` rows (rows <= batch); dropout only when training. With
+ * `pre`, the shared prefix was computed already (the eval set's): start from it.
+ */
+export function batchedForward(device: GPUDevice, st: BatchedState, setup: TrainSetup, X: BufferRef, rows: number, train: boolean, pre?: SharedPrefix): PassList {
   const { spec } = setup;
   const L = layerCount(spec);
   const res: PassList = { dispatches: [], dropouts: [] as KeyedDropout[] };
   const lay = st.layout;
-  let input: Operand = whole(X);
-  let inputRef: BufferRef = X; // for the shared layers (plain, unbatched matmuls)
-  for (let i = 0; i < L; i++) {
+  const f = st.firstTrainable;
+  let input: Operand = whole(pre && f > 0 ? pre.input : X);
+  let inputRef: BufferRef = pre && f > 0 ? pre.input : X; // for the shared layers (plain, unbatched matmuls)
+  for (let i = pre ? f : 0; i < L; i++) {
     const [dI, dO] = [spec.sizes[i], spec.sizes[i + 1]];
     const z = st.z[i];
     if (i < st.firstTrainable) {
@@ -76,8 +106,9 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
     } else {
       // The first trainable layer's frozen product is the same for every run: once, then broadcast.
       const shareBase = i === st.firstTrainable && st.zBase !== null;
+      const zBase = pre ? pre.zBase : st.zBase!;
       const W: Operand = st.baseW[i] ? { buf: st.baseW[i]!, offset: 0, stride: 0 } : { buf: st.params, offset: tensorOffset(lay, 0, `W${i}`), stride: lay.blockSize };
-      if (shareBase) res.dispatches.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, inputRef, st.baseW[i]!, st.zBase!, { label: `sweep.l${i}.Y0.shared` }));
+      if (shareBase && !pre) res.dispatches.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, inputRef, st.baseW[i]!, zBase, { label: `sweep.l${i}.Y0.shared` }));
       else res.dispatches.push(bmm(device, st, { M: rows, N: dO, K: dI, transB: true }, input, W, op(z), { label: `sweep.l${i}.Y0` }));
       if (spec.modes[i] === 'lora') {
         let xa = input;
@@ -95,7 +126,7 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
           bmm(device, st, { M: rows, N: dO, K: spec.r, transB: true }, h, { buf: st.params, offset: tensorOffset(lay, 0, `B${i}`), stride: lay.blockSize }, op(z), { alphas: true, accumulate: !shareBase, label: `sweep.l${i}.Y` }),
         );
         // s H B^T + X W0^T: the same two f32 terms as the single run's X W0^T + s H B^T (addition commutes)
-        if (shareBase) res.dispatches.push(broadcastAdd(device, rows * dO, st.R, z.stride, st.zBase!, z.buf));
+        if (shareBase) res.dispatches.push(broadcastAdd(device, rows * dO, st.R, z.stride, zBase, z.buf));
       }
     }
     if (i < L - 1) {

@@ -6,7 +6,7 @@
  * (GpuTrainer) up to float rounding: same kernels, same data, per-run everything else.
  */
 import { encodeDispatches, type Dispatch } from '../../gpu/dispatch';
-import { readF32 } from '../../gpu/buffers';
+import { createStorageBuffer, readF32 } from '../../gpu/buffers';
 import { reduceStatsSegments, STATS } from '../../gpu/kernels/reduce';
 import { mseLossSegments } from '../../gpu/kernels/mse';
 import { clipCoef } from '../../gpu/kernels/clip';
@@ -21,7 +21,7 @@ import type { KeyedDropout } from '../gpuPasses';
 import { ALIGN, layerCount } from '../layout';
 import type { StepLog, TrainSetup } from '../types';
 import { batchedGroups, tensorOffset } from './layout';
-import { batchedBackward, batchedForward, batchedTeacher } from './passes';
+import { batchedBackward, batchedForward, batchedPrefix, batchedTeacher, type SharedPrefix } from './passes';
 import { allocateBatched, type BatchedRunInit, type BatchedState } from './state';
 
 export interface BatchedStepInput {
@@ -118,7 +118,17 @@ export class BatchedTrainer {
     const targets: Dispatch[] = [];
     st.evalChunks.forEach((c, ci) => {
       targets.push(...batchedTeacher(device, st, setup, c.x, c.rows, c.y, c.labels));
-      this.evalPass.push(...batchedForward(device, st, setup, c.x, c.rows, false).dispatches);
+      // the eval set is fixed: what every run shares of its forward pass is computed once, here
+      let pre: SharedPrefix | undefined;
+      if (st.zBase) {
+        const f = st.firstTrainable;
+        const keep = (b: GPUBuffer | null) => (b && st.all.push(b), b);
+        const input = f > 0 ? keep(createStorageBuffer(device, `sweep.eval${ci}.input`, c.rows * spec.sizes[f] * 4)) : null;
+        const zBase = keep(createStorageBuffer(device, `sweep.eval${ci}.zBase`, c.rows * spec.sizes[f + 1] * 4))!;
+        targets.push(...batchedPrefix(device, st, setup, c.x, c.rows, { input, zBase }));
+        pre = { input: input ?? c.x, zBase };
+      }
+      this.evalPass.push(...batchedForward(device, st, setup, c.x, c.rows, false, pre).dispatches);
       this.evalPass.push(...lossSet(zLast.buf, zLast.stride, c.rows, c.y, 0, c.labels, 0, st.gz[L - 1].buf, st.evalOut, (i) => (i * st.evalChunks.length + ci) * ALIGN, 1));
     });
     if (targets.length) this.submit(targets, 'sweep.eval.targets');

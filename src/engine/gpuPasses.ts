@@ -32,24 +32,33 @@ const weightRef = (st: GpuState, i: number): BufferRef => st.baseW[i] ?? tensorR
 const biasRef = (st: GpuState, i: number): BufferRef | undefined => st.baseB[i] ?? (st.layout.tensors.some((t) => t.name === `b${i}`) ? tensorRef(st, st.params, `b${i}`) : undefined);
 
 /**
- * Teacher forward on `rows` rows of X into `y` (MSE targets) or `labels` (argmax, cross-entropy).
- * Borrows the student's activation buffers as scratch: the student's forward overwrites them after.
+ * Teacher forward on `rows` rows of X into `y` (MSE targets) or `labels` (argmax, cross-entropy), with
+ * `scratch` buffers for its activations (the single-run trainer lends the student's: the student's
+ * forward overwrites them after).
  */
-export function teacherForward(device: GPUDevice, st: GpuState, setup: TrainSetup, X: BufferRef, acts: Activations, y: BufferRef, labels: BufferRef): Dispatch[] {
+export function teacherForward(
+  device: GPUDevice,
+  setup: TrainSetup,
+  teacher: { W: GPUBuffer[]; b: (GPUBuffer | null)[] },
+  X: BufferRef,
+  rows: number,
+  scratch: { z: GPUBuffer[]; a: GPUBuffer[] },
+  y: BufferRef,
+  labels: BufferRef,
+): Dispatch[] {
   const { spec } = setup;
   const L = layerCount(spec);
-  const rows = acts.rows;
   const out: Dispatch[] = [];
   let input = X;
   for (let i = 0; i < L; i++) {
     const [dI, dO] = [spec.sizes[i], spec.sizes[i + 1]];
     const last = i === L - 1;
-    const dst = last && spec.loss === 'mse' ? y : acts.z[i];
-    out.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, input, st.teacherW[i], dst, { bias: st.teacherB[i] ?? undefined, label: `teacher.l${i}` }));
+    const dst = last && spec.loss === 'mse' ? y : scratch.z[i];
+    out.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, input, teacher.W[i], dst, { bias: teacher.b[i] ?? undefined, label: `teacher.l${i}` }));
     if (!last) {
-      out.push(activationForward(device, spec.activation, rows * dO, acts.z[i], acts.a[i]));
-      input = acts.a[i];
-    } else if (spec.loss === 'ce') out.push(argmaxRows(device, rows, dO, acts.z[i], labels));
+      out.push(activationForward(device, spec.activation, rows * dO, scratch.z[i], scratch.a[i]));
+      input = scratch.a[i];
+    } else if (spec.loss === 'ce') out.push(argmaxRows(device, rows, dO, scratch.z[i], labels));
   }
   return out;
 }

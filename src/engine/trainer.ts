@@ -51,7 +51,7 @@ export class GpuTrainer {
       const Y = sliceRef(st.y, k * st.yStride, B * dOut);
       const labels = sliceRef(st.labels, k * st.yStride, B);
       const list: Dispatch[] = [];
-      if (setup.teacher) list.push(...teacherForward(device, st, setup, X, st.acts, Y, labels));
+      if (setup.teacher) list.push(...teacherForward(device, setup, { W: st.teacherW, b: st.teacherB }, X, B, st.acts, Y, labels));
       const fwd = studentForward(device, st, setup, X, st.acts, true);
       list.push(...fwd.dispatches);
       list.push(
@@ -84,7 +84,7 @@ export class GpuTrainer {
     if (st.evalActs && st.evalX) {
       // eval targets once, at creation; the eval pass itself runs at logging steps
       const E = setup.evalRows;
-      const targets = teacherForward(device, st, setup, st.evalX, st.evalActs, st.evalY!, st.evalLabels!);
+      const targets = teacherForward(device, setup, { W: st.teacherW, b: st.teacherB }, st.evalX, E, st.evalActs, st.evalY!, st.evalLabels!);
       const enc = device.createCommandEncoder({ label: 'eval.targets' });
       const pass = enc.beginComputePass({ label: 'eval.targets' });
       encodeDispatches(pass, targets);

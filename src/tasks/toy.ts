@@ -14,6 +14,7 @@
 import type { RunConfig } from '../config/schema';
 import { act, type Activation } from '../ref/activation';
 import { Rng } from '../rng';
+import { argmaxRows } from '../ref/argmax';
 
 export type TaskConfig = Pick<
   RunConfig,
@@ -127,16 +128,7 @@ function linear(x: Float64Array, W: Float64Array, rows: number, k: number, m: nu
   return y;
 }
 
-/** Index of the largest entry of each row (first one on ties). */
-export function argmaxRows(f: ArrayLike<number>, rows: number, cols: number): Uint32Array {
-  const out = new Uint32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let best = 0;
-    for (let j = 1; j < cols; j++) if (f[i * cols + j] > f[i * cols + best]) best = j;
-    out[i] = best;
-  }
-  return out;
-}
+export { argmaxRows };
 
 /** Delta = c U V^T: U, V (n, r) -> (n, n), float64 accumulation then rounded to f32. */
 export function lowRankDelta(U: Float32Array, V: Float32Array, n: number, r: number, c: number): Float32Array {

@@ -7,10 +7,9 @@ import type { BufferRef, Dispatch } from '../../gpu/dispatch';
 import { matmul, type MatmulShape } from '../../gpu/kernels/matmul';
 import { activationBackward, activationForward } from '../../gpu/kernels/activation';
 import { dropoutBackwardAcc, dropoutForward } from '../../gpu/kernels/dropout';
-import { argmaxRows } from '../../gpu/kernels/argmax';
 import { broadcastAdd } from '../../gpu/kernels/broadcast_add';
 import { layerCount, needsInputGrad } from '../layout';
-import type { KeyedDropout, PassList } from '../gpuPasses';
+import { teacherForward, type KeyedDropout, type PassList } from '../gpuPasses';
 import type { TrainSetup } from '../types';
 import { tensorOffset } from './layout';
 import type { BatchedState, Strided } from './state';
@@ -44,20 +43,7 @@ function bmm(device: GPUDevice, st: BatchedState, shape: MatmulShape, a: Operand
 
 /** Teacher forward (shared: targets are the same for every run) on `rows` rows into y or labels. */
 export function batchedTeacher(device: GPUDevice, st: BatchedState, setup: TrainSetup, X: BufferRef, rows: number, y: BufferRef, labels: BufferRef): Dispatch[] {
-  const { spec } = setup;
-  const L = layerCount(spec);
-  const out: Dispatch[] = [];
-  let input: BufferRef = X;
-  for (let i = 0; i < L; i++) {
-    const last = i === L - 1;
-    const dst = last && spec.loss === 'mse' ? y : st.tz[i];
-    out.push(matmul(device, { M: rows, N: spec.sizes[i + 1], K: spec.sizes[i], transB: true }, input, st.teacherW[i], dst, { label: `sweep.teacher.l${i}` }));
-    if (!last) {
-      out.push(activationForward(device, spec.activation, rows * spec.sizes[i + 1], st.tz[i], st.ta[i]));
-      input = st.ta[i];
-    } else if (spec.loss === 'ce') out.push(argmaxRows(device, rows, spec.sizes[L], st.tz[i], labels));
-  }
-  return out;
+  return teacherForward(device, setup, { W: st.teacherW, b: [] }, X, rows, { z: st.tz, a: st.ta }, y, labels);
 }
 
 /** What every run shares up to the first trainable layer f: f's input and its frozen product X W0^T. */

@@ -4,17 +4,13 @@
  */
 import code from '../../../shaders/matmul.wgsl?raw';
 import { getPipeline } from '../pipelines';
+import type { MatmulShape } from '../../ref/matmul';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
 import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
 
-export interface MatmulShape {
-  M: number;
-  N: number;
-  K: number;
-  transA?: boolean;
-  transB?: boolean;
-}
+/** M, N, K and the transposes: the reference's shape type (src/ref/matmul.ts), the one definition. */
+export type { MatmulShape };
 
 /**
  * One pipeline variant: wgM x wgN threads, each computing an rm x rn block of C (4 or 8 each), so the

@@ -1,7 +1,8 @@
 /**
  * The command line (scripts/lab.mjs): `lab train` on a tiny config writes metrics.json and the unzipped
- * export; config and usage errors exit with code 2 and name the field; `lab sweep` says it is not
- * available yet. Runs after Playwright's web server has built dist/, so the CLI finds a fresh build.
+ * export; `lab sweep` on a tiny grid writes results.json, results.csv and sweep.png; config and usage
+ * errors exit with code 2 and name the field. Runs after Playwright's web server has built dist/, so
+ * the CLI finds a fresh build.
  */
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
@@ -38,7 +39,30 @@ test('lab train on a tiny config writes metrics.json and the bundle', async ({},
   expect([...adapter.tensors.keys()]).toEqual(['base_model.model.layers.1.lora_A.weight', 'base_model.model.layers.1.lora_B.weight']);
 });
 
-test('lab: an unknown field or an invalid value exits 2 naming it; sweep is not available yet; --help lists every field', async ({}, info) => {
+test('lab sweep on a tiny grid writes results.json, results.csv (a row per run) and the muA chart', async ({}, info) => {
+  const cfg = info.outputPath('sweep.json');
+  const out = info.outputPath('out');
+  writeFileSync(cfg, JSON.stringify({ width: 16, layers: 1, steps: 20, batch: 8, evalSize: 16, logEvery: 5, sweep: { ranks: [1, 2], lr: { from: -6, to: -4, step: 1 }, includeFft: true } }));
+  const r = lab(['sweep', '--config', cfg, '--out', out]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toContain('runs finished: 9/9');
+  const rows = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
+  expect(rows).toHaveLength(1 + 9); // header + 2 ranks x 3 lrs + 3 FFT runs
+  const header = rows[0].split(',');
+  for (const col of ['r', 'lr', 'mode', 'finalLoss', 'bestLoss', 'evalLoss']) expect(header).toContain(col);
+  const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  expect(json.sweep?.runs ?? json.runs).toHaveLength(9);
+  const png = readFileSync(join(out, 'sweep.png'));
+  expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+  // an unknown axis is a config error naming it
+  writeFileSync(cfg, JSON.stringify({ sweep: { rankz: [1] } }));
+  const bad = lab(['sweep', '--config', cfg, '--out', info.outputPath('never')]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('unknown sweep field "rankz"');
+});
+
+test('lab: an unknown field or an invalid value exits 2 naming it; --help lists every field', async ({}, info) => {
   const bad = info.outputPath('bad.json');
   writeFileSync(bad, JSON.stringify({ rnak: 4, lr: 'fast' }));
   const r = lab(['train', '--config', bad, '--out', info.outputPath('never')]);
@@ -52,7 +76,7 @@ test('lab: an unknown field or an invalid value exits 2 naming it; sweep is not 
   expect(lab(['frobnicate']).code).toBe(2);
   const sweep = lab(['sweep', '--config', bad, '--out', info.outputPath('s')]);
   expect(sweep.code).toBe(2);
-  expect(sweep.stderr).toContain('not available yet');
+  expect(sweep.stderr).toContain('unknown field "rnak"');
 
   const help = lab(['--help']);
   expect(help.code).toBe(0);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // LoRA Lab on the command line (`npm run lab -- <command> ...`): serves the built page on a free
 // localhost port, drives it in headless Chromium (the same browser discovery as the tests) and writes
-// results to files. Commands: train (one run), sweep (reserved). `npm run lab -- --help` for everything.
+// results to files. Commands: train (one run), sweep (a batched sweep). `npm run lab -- --help` for everything.
 import { helpText, LabError, loadSchema } from './lab/cli.mjs';
 import { trainCommand } from './lab/train.mjs';
 import { sweepCommand } from './lab/sweep.mjs';

@@ -33,8 +33,12 @@ export const OPTIONS = {
     ['--help', 'this text'],
   ],
   sweep: [
-    ['--config FILE', 'sweep definition (not available yet)'],
-    ['--out DIR', 'where to write results.json, results.csv and sweep.png'],
+    ['--config FILE', 'JSON object: the page\'s settings (below; every field optional) plus "sweep": {the sweep\'s axes}'],
+    ['--out DIR', 'where to write results.json, results.csv and sweep.png (created if missing; required)'],
+    ['--dist DIR', 'the built page to serve (as for train)'],
+    ['--timeout SECONDS', 'give up after this long (default 3600)'],
+    ['--headed', 'show the browser window (debugging)'],
+    ['--help', 'this text'],
   ],
 };
 
@@ -55,24 +59,32 @@ export function parseOptions(command, argv) {
   return opts;
 }
 
-/** Read and strictly validate a config file: every problem names the file and the field (exit code 2). */
-export function readConfig(schema, file) {
-  if (!file) return schema.validateConfig({}).config;
+/** Read a JSON file (usage errors name the file, exit code 2). */
+export function readJsonFile(file) {
   let text;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new LabError(`${file}: cannot read it (${e.code ?? e.message})`, 2);
   }
-  let raw;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new LabError(`${file}: not valid JSON (${e.message})`, 2);
   }
+}
+
+/** Strictly validate page settings: every problem names the file and the field (exit code 2). */
+export function validateOrExit(schema, raw, file) {
   const { config, errors } = schema.validateConfig(raw);
   if (errors.length) throw new LabError(errors.map((e) => `${file}: ${e}`).join('\n'), 2);
   return config;
+}
+
+/** Read and strictly validate a config file: every problem names the file and the field (exit code 2). */
+export function readConfig(schema, file) {
+  if (!file) return schema.validateConfig({}).config;
+  return validateOrExit(schema, readJsonFile(file), file);
 }
 
 function fieldLine(schema, f) {
@@ -97,7 +109,7 @@ export function helpText(schema) {
 
 Usage:
   npm run lab -- train --config run.json --out DIR
-  npm run lab -- sweep --config sweep.json --out DIR      (not available yet)
+  npm run lab -- sweep --config sweep.json --out DIR
   npm run lab -- --help
 
 lab train: trains one run and writes
@@ -106,6 +118,19 @@ lab train: trains one run and writes
   DIR/bundle/        the export, unzipped: adapter/ (PEFT), base_model.safetensors, test_cases.json,
                      load_with_peft.py, README.md (a full fine-tuning run: finetuned_model.safetensors)
 ${opts('train')}
+
+lab sweep: trains a sweep (runs that share the base model train together, batched, as in the page) and writes
+  DIR/results.json   the sweep as the page exports it (every run's config, status and logged points)
+  DIR/results.csv    one row per run: every config field, final and best loss, eval loss, diverged step,
+                     steps per second
+  DIR/sweep.png      the muA chart: final loss against log2(learning rate), one curve per rank
+${opts('sweep')}
+  The "sweep" object's fields (each optional; defaults in brackets):
+    ranks [1,2,4,8,16,32,64]   lr {"from": -10, "to": -1, "step": 0.5} (log2)
+    alpha {"kind": "alphaEff" | "loraAlpha", "values": [...]} [null: from the settings]
+    inits, scalings, targets (list of layer lists), seeds, optimizers, loraPlusRatios [[]: not swept]
+    includeFft [false]: add full fine-tuning over the same learning rates
+  Example: {"width": 64, "steps": 100, "sweep": {"ranks": [1, 4], "lr": {"from": -8, "to": -4, "step": 1}}}
 
 Progress goes to stderr, results to files. Exit codes: 0 success; 1 the run failed (no WebGPU, a
 diverged run whose weights cannot be exported, a timeout); 2 a usage or config error (an unknown field

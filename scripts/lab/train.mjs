@@ -3,11 +3,9 @@
 // (src/ui/automation.ts), the same code paths as the Train and Export buttons.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { chromium } from '@playwright/test';
 import { unzipSync } from 'fflate';
-import { launchOptions } from '../browser.mjs';
-import { ensureBuilt, serve } from './serve.mjs';
-import { LabError, loadSchema, log, parseOptions, readConfig, ROOT } from './cli.mjs';
+import { withLabPage } from './page.mjs';
+import { LabError, loadSchema, log, parseOptions, readConfig } from './cli.mjs';
 
 const fmt = (x) => (x === undefined || x === null ? '—' : Number.isFinite(x) ? x.toPrecision(4) : String(x));
 
@@ -43,29 +41,8 @@ export async function trainCommand(argv) {
   if (!opts.out) throw new LabError('lab train: --out DIR is required (see lab train --help)', 2);
   const config = readConfig(schema, opts.config);
   const out = resolve(opts.out);
-  const timeoutMs = Number(opts.timeout ?? 3600) * 1000;
-  if (!(timeoutMs > 0)) throw new LabError(`lab train: --timeout must be a positive number of seconds (got ${opts.timeout})`, 2);
-
-  const dist = opts.dist ?? process.env.LAB_DIST ?? 'dist';
-  ensureBuilt(ROOT, dist, log);
-  const server = await serve(resolve(ROOT, dist));
-  const browser = await chromium.launch({ ...launchOptions(), headless: !opts.headed });
-  const timer = setTimeout(() => {
-    log(`timed out after ${timeoutMs / 1000} s`);
-    process.exit(1);
-  }, timeoutMs);
-  try {
-    const page = await browser.newPage();
-    page.on('console', (m) => m.type() === 'error' && log(`page console error: ${m.text()}`));
-    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  await withLabPage('train', opts, async (page, adapter, version) => {
     await page.exposeFunction('labProgress', (p) => log(`step ${p.step}/${p.steps}  loss ${fmt(p.loss)}  eval ${fmt(p.evalLoss)}  ${fmt(p.stepsPerSec)} steps/s`));
-    await page.goto(server.url);
-    await page.waitForFunction(() => window.loraLab !== undefined);
-    const adapter = await page.evaluate(() => window.loraLab.ready()).catch((e) => {
-      throw new LabError(`no WebGPU in the browser: ${e.message}`);
-    });
-    const version = await page.evaluate(() => window.loraLab.version);
-    log(`WebGPU adapter: ${adapter.vendor || '?'} ${adapter.architecture || ''}${adapter.isFallbackAdapter ? ' (software fallback, slow)' : ''}`);
     log(`training ${config.mode === 'fft' ? 'full fine-tuning' : `LoRA r=${config.r} lora_alpha=${config.lora_alpha}`}, ${config.steps} steps…`);
     const began = Date.now();
     const result = await page.evaluate((cfg) => window.loraLab.train(cfg, { onProgress: (p) => window.labProgress(p) }), config);
@@ -87,9 +64,5 @@ export async function trainCommand(argv) {
       writeFileSync(file, data);
     }
     log(`wrote ${join(out, 'bundle')}/ (${Object.keys(files).length} files, from ${bundle.name}); check it with: python ${join(out, 'bundle', 'load_with_peft.py')}`);
-  } finally {
-    clearTimeout(timer);
-    await browser.close();
-    await server.close();
-  }
+  });
 }

@@ -7,6 +7,7 @@
  *   await loraLab.train(config, { onProgress }) -> { runId, config, status, points } once the run ended
  *                                                 and its weights arrived; onProgress(point) per log step
  *   await loraLab.exportBundle(runId)          -> { name, base64 } the export zip (as the Export button)
+ *   await loraLab.sweep(config, def, { onProgress }) -> a finished sweep as JSON and CSV (automationSweep.ts)
  *   loraLab.version                            -> LoRA Lab's version
  * Everything crossing the page boundary is plain JSON (Playwright serialises it), hence base64.
  */
@@ -15,6 +16,7 @@ import type { MetricPoint, RunStatus } from '../engine/protocol';
 import type { AdapterSummary } from '../gpu/device';
 import { isActive, useLab } from '../store/store';
 import { LAB_VERSION, runBundle } from './exportActions';
+import { runSweep, type SweepResult } from './automationSweep';
 
 export interface TrainResult {
   runId: string;
@@ -29,6 +31,7 @@ export interface LoraLabApi {
   validate(config: unknown): string[];
   train(config: unknown, opts?: { onProgress?: (p: MetricPoint & { steps: number }) => void }): Promise<TrainResult>;
   exportBundle(runId: string): Promise<{ name: string; base64: string }>;
+  sweep(config: unknown, def: unknown, opts?: { onProgress?: (p: { done: number; total: number }) => void }): Promise<SweepResult>;
 }
 
 declare global {
@@ -95,6 +98,10 @@ const api: LoraLabApi = {
   async exportBundle(runId) {
     const d = await runBundle(runId);
     return { name: d.name, base64: toBase64(d.bytes) };
+  },
+  async sweep(config, def, opts) {
+    await api.ready();
+    return runSweep(config, def, opts);
   },
 };
 

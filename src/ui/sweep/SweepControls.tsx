@@ -6,10 +6,11 @@ import { useEffect, useMemo } from 'react';
 import { formatBytes } from '../../config/cost';
 import { useLab } from '../../store/store';
 import { calibrationKey, useSweeps } from '../../store/sweeps';
-import { calibrationConfig, estimateSeconds, formatDuration, limitsError, sweepMemory } from '../../sweep/estimate';
+import { calibrationConfig, estimateSeconds, formatDuration, limitsError, sweepMemory, type SweepMemory } from '../../sweep/estimate';
 import { buildGrid, gridErrors } from '../../sweep/grid';
 import { presetDef, presetSettings, PRESETS, type Preset } from '../../sweep/presets';
-import { isFinished } from '../../sweep/types';
+import { isFinished, type GridRun } from '../../sweep/types';
+import type { RunConfig } from '../../config/schema';
 import { AxisEditors } from './AxisEditors';
 import { fmt } from './scales';
 
@@ -57,14 +58,14 @@ function Presets({ disabled }: { disabled: boolean }) {
   );
 }
 
-function Estimate() {
+type Est = { errors: string[]; runs?: GridRun[]; mem?: SweepMemory; cal?: RunConfig };
+
+/** The grid of the current definition and settings: its refusals, or its runs, memory and calibration config. */
+function useEstimate(): Est {
   const def = useSweeps((s) => s.def);
   const config = useLab((s) => s.config);
   const limits = useLimits();
-  const calibration = useSweeps((s) => s.calibration);
-  const active = useSweeps((s) => s.active);
-  const gpuReady = useLab((s) => s.gpu.state === 'ready');
-  const est = useMemo(() => {
+  return useMemo(() => {
     const errors = gridErrors(def, config);
     if (errors.length) return { errors };
     const runs = buildGrid(def, config);
@@ -72,6 +73,12 @@ function Estimate() {
     const tooBig = limitsError(mem, def, limits);
     return { errors: tooBig ? [tooBig] : [], runs, mem, cal: calibrationConfig(runs, config) };
   }, [def, config, limits]);
+}
+
+function Estimate({ est }: { est: Est }) {
+  const calibration = useSweeps((s) => s.calibration);
+  const active = useSweeps((s) => s.active);
+  const gpuReady = useLab((s) => s.gpu.state === 'ready');
   const calKey = est.cal ? calibrationKey(est.cal) : null;
   // Calibrate (a few timed steps of the slowest run) once the settings stop changing.
   useEffect(() => {
@@ -127,15 +134,16 @@ export function SweepControls() {
   const active = useSweeps((s) => s.active);
   const message = useSweeps((s) => s.message);
   const gpuReady = useLab((s) => s.gpu.state === 'ready');
+  const est = useEstimate();
   return (
     <section className="panel sweep-controls" aria-label="Sweep settings">
       <Presets disabled={!gpuReady || !!active} />
       <h3>Or define a grid</h3>
       <p className="muted">Everything that is not an axis comes from the settings above (task, steps, batch, optimizer…).</p>
       <AxisEditors def={def} onChange={(d) => useSweeps.getState().setDef(d)} />
-      <Estimate />
+      <Estimate est={est} />
       <div className="buttons">
-        <button type="button" className="primary" disabled={!gpuReady || !!active} onClick={() => start()}>
+        <button type="button" className="primary" disabled={!gpuReady || !!active || est.errors.length > 0} onClick={() => start()}>
           Run sweep
         </button>
         <button type="button" disabled={!active} onClick={() => useSweeps.getState().cancel()} title="Stop the sweep; finished runs are kept">

@@ -55,7 +55,8 @@ function Results({ sweep }: { sweep: SweepRecord }) {
   const hy = heat?.[1] ?? (axes.includes('rank') && hx !== 'rank' ? 'rank' : (axes.find((a) => a !== hx) ?? 'rank'));
   const lines = useMemo(() => (preset ? presetReport(preset, sweep, panels) : []), [preset, sweep, panels]);
   const file = fileStem(sweep.name);
-  const picked = sweep.runs.filter((r) => selected.includes(r.runId));
+  // Train vs eval is the point of some presets: their curves show until runs are picked by hand.
+  const picked = selected.length === 0 && preset?.view.curves ? sweep.runs.filter((r) => r.points.length > 0) : sweep.runs.filter((r) => selected.includes(r.runId));
   const hoveredRun = sweep.runs.find((r) => r.runId === hovered);
   return (
     <div className="sweep-results" data-sweep-id={sweep.id}>

@@ -32,6 +32,8 @@ export interface MuaData {
   series: Series[];
   yDomain: [number, number];
   xDomain: [number, number];
+  /** Integer log2 ticks (every other one when there are many). */
+  xTicks: number[];
   /** For tests: one entry per series, points [log2lr, finalLoss | null, outcome]. */
   json: string;
 }
@@ -79,5 +81,9 @@ export function muaData(panels: readonly Panel[]): MuaData {
     }
   });
   const json = JSON.stringify(series.map((s) => ({ name: s.name, points: s.curve.points.map((q) => [q.x, Number.isFinite(q.y) ? q.y : null, q.outcome]) })));
-  return { series, yDomain: [bottom, top], xDomain: xlo <= xhi ? [xlo - 0.25, xhi + 0.25] : [-10, 0], json };
+  const xDomain: [number, number] = xlo <= xhi ? [xlo - 0.25, xhi + 0.25] : [-10, 0];
+  const ints: number[] = [];
+  for (let k = Math.ceil(xDomain[0]); k <= Math.floor(xDomain[1]); k++) ints.push(k);
+  const xTicks = ints.length > 12 ? ints.filter((k) => k % 2 === 0) : ints;
+  return { series, yDomain: [bottom, top], xDomain, xTicks, json };
 }

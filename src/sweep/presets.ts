@@ -53,7 +53,7 @@ export const PRESETS: readonly Preset[] = [
     title: 'muA: Init[B], alpha_eff = 1, vs full fine-tuning',
     source: MUA,
     found: 'With Init[B] (B random, A = 0) and alpha_eff = 1, the optimal learning rate is rank-invariant and scales like full fine-tuning\'s (eta* ~ n^-1), so a learning rate tuned with LoRA transfers to full fine-tuning.',
-    def: { ranks: RANKS, lr: lr(-14, -4), alpha: { kind: 'alphaEff', values: [1] }, inits: ['initB'], scalings: ['standard'], includeFft: true },
+    def: { ranks: RANKS, lr: lr(-12, -2), alpha: { kind: 'alphaEff', values: [1] }, inits: ['initB'], scalings: ['standard'], includeFft: true },
     view: {},
   },
   {

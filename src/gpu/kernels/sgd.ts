@@ -4,20 +4,9 @@
  * the GPU-computed clip coefficient.
  */
 import code from '../../../shaders/sgd.wgsl?raw';
-import { getPipeline } from '../pipelines';
-import { createStorageBuffer } from '../buffers';
-import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
-import { createUniformBuffer, writeUniforms, type UniformField } from '../uniforms';
-import {
-  DEFAULT_TILING,
-  groupTable,
-  groupTiles,
-  validateGroups,
-  validateStep,
-  type GroupHyper,
-  type OptimizerTiling,
-  type ParamGroupRange,
-} from './paramGroups';
+import type { BufferRef } from '../dispatch';
+import { DEFAULT_TILING, type OptimizerTiling, type ParamGroupRange } from './paramGroups';
+import { createOptimizer, type Optimizer, type OptimizerKernel } from './optimizer';
 
 export type { GroupHyper, OptimizerTiling, ParamGroupRange } from './paramGroups';
 
@@ -46,25 +35,12 @@ export function createSgd(
   cfg: SgdConfig,
   /** Tests force small tiles to reach the grid fold; the default suits every size. */
   tiling: OptimizerTiling = DEFAULT_TILING,
-): { dispatch: Dispatch; setStep(t: number, hyper: GroupHyper[]): void } {
-  validateGroups('sgd', n, groups);
-  const { tiles, workgroups } = groupTiles(groups, tiling);
-  const fields = (ngroups: number, t: number): UniformField[] => [['u32', n], ['u32', ngroups], ['f32', cfg.momentum], ['u32', t === 1 ? 1 : 0]];
-  const params = createUniformBuffer(device, `sgd.params(n=${n})`, fields(0, 1));
-  const table = createStorageBuffer(device, `sgd.groups(${groups.length})`, Math.max(1, groups.length) * 32);
-  const pipeline = getPipeline(device, 'sgd', code, { WG: tiling.wg, ITEMS: tiling.items }, 'main');
-  const dispatch: Dispatch = {
-    label: `sgd(n=${n}, groups=${groups.length})`,
-    pipeline,
-    bindGroup: makeBindGroup(device, 'sgd', pipeline, [bufs.params, bufs.grads, bufs.momentum, bufs.clipCoef, params, table]),
-    workgroups,
+): Optimizer {
+  const kernel: OptimizerKernel = {
+    name: 'sgd',
+    code,
+    header: (ngroups, t) => [['u32', n], ['u32', ngroups], ['f32', cfg.momentum], ['u32', t === 1 ? 1 : 0]],
+    perGroup: (_t, h) => [h.lr, h.weightDecay],
   };
-  return {
-    dispatch,
-    setStep(t, hyper) {
-      validateStep('sgd', t, groups, hyper);
-      writeUniforms(device, params, fields(groups.length, t));
-      device.queue.writeBuffer(table, 0, groupTable(groups, tiles, (k) => [hyper[k].lr, hyper[k].weightDecay]));
-    },
-  };
+  return createOptimizer(device, kernel, n, groups, [bufs.params, bufs.grads, bufs.momentum, bufs.clipCoef], tiling);
 }

@@ -35,7 +35,7 @@ export function CurvesChart({ runs, file, onRemove }: { runs: SweepRunRecord[]; 
           <LineChart responsive style={{ width: '100%', height: 280 }} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
             <CartesianGrid stroke="#e8ebf1" />
             <XAxis type="number" dataKey="step" domain={[0, maxStep]} allowDecimals={false} label={{ value: 'step', position: 'insideBottom', offset: -10 }} />
-            <YAxis type="number" dataKey="y" scale="log" domain={[lo, hi]} allowDataOverflow ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmt(v)} width={56} />
+            <YAxis type="number" dataKey="y" scale="log" domain={[lo, hi]} allowDataOverflow ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmt(v)} width={72} />
             {drawn.flatMap((d) => [
               <Line key={`${d.run.runId}-t`} data={d.train} dataKey="y" stroke={d.colour} strokeWidth={2} dot={false} activeDot={false} isAnimationActive={false} legendType="none" />,
               d.evals.length > 0 && <Line key={`${d.run.runId}-e`} data={d.evals} dataKey="y" stroke={d.colour} strokeWidth={1.5} strokeDasharray="5 4" dot={false} activeDot={false} isAnimationActive={false} legendType="none" />,

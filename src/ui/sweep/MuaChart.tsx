@@ -79,7 +79,7 @@ export const MuaChart = memo(function MuaChart({ panels, file, selected, onPick,
           <ComposedChart responsive style={{ width: '100%', height: 360 }} margin={{ top: 10, right: 16, bottom: 22, left: 4 }}>
             <CartesianGrid stroke="#e8ebf1" />
             <XAxis type="number" dataKey="x" domain={data.xDomain} allowDataOverflow ticks={data.xTicks} label={{ value: 'log2(learning rate)', position: 'insideBottom', offset: -12 }} />
-            <YAxis type="number" dataKey="y" scale="log" domain={[lo, hi]} allowDataOverflow ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmt(v)} width={56} label={{ value: 'final loss', angle: -90, position: 'insideLeft', offset: 10 }} />
+            <YAxis type="number" dataKey="y" scale="log" domain={[lo, hi]} allowDataOverflow ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmt(v)} width={72} label={{ value: 'final loss', angle: -90, position: 'insideLeft', offset: 10 }} />
             {data.series.map((s) => (
               <Line key={`l-${s.name}`} data={s.line} dataKey="y" type="linear" stroke={s.colour} strokeWidth={s.fft ? 2.2 : 1.8} strokeDasharray={s.dash || undefined} dot={false} activeDot={false} isAnimationActive={false} legendType="none" name={s.name} />
             ))}

@@ -112,7 +112,6 @@ export class GpuTrainer {
   async step(input: StepInput, log: boolean, evaluate = log): Promise<StepLog | null> {
     const { device, st, setup } = this;
     const { spec } = setup;
-    const B = setup.batch;
     for (let k = 0; k < setup.accum; k++) {
       device.queue.writeBuffer(st.x, k * st.xStride * 4, input.x[k]);
       const t = input.targets?.[k];
@@ -138,7 +137,6 @@ export class GpuTrainer {
     }
     device.queue.submit([enc.finish()]);
     if (!slotInfo) return null;
-    void B;
     const data = await this.ring.read(slotInfo.index);
     return this.decode(input.t, data, evaluate && this.evalPass.length > 0);
   }

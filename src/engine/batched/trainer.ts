@@ -20,7 +20,7 @@ import { lossDispatches } from '../gpuLoss';
 import type { KeyedDropout } from '../gpuPasses';
 import { ALIGN, layerCount } from '../layout';
 import type { StepLog, TrainSetup } from '../types';
-import { batchedGroups, tensorOffset } from './layout';
+import { batchedGroups } from './layout';
 import { batchedBackward, batchedForward, batchedPrefix, batchedTeacher, type SharedPrefix } from './passes';
 import { allocateBatched, type BatchedRunInit, type BatchedState } from './state';
 
@@ -223,7 +223,6 @@ export class BatchedTrainer {
       else if (t.name[0] === 'B') out[t.name] = Float32Array.from({ length: rows * r }, (_, j) => full[Math.floor(j / r) * cols + (j % r)]);
       else out[t.name] = full;
     }
-    void tensorOffset;
     return out;
   }
 

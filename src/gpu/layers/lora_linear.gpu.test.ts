@@ -8,13 +8,7 @@ import { assertClose } from '../../test/compare';
 import { goldenLora } from '../../test/golden';
 import { Rng } from '../../rng';
 
-interface Case {
-  N: number;
-  dIn: number;
-  dOut: number;
-  r: number;
-  scaling: number;
-  bias: boolean;
+interface Case extends LoraLinearShape {
   X: ArrayLike<number>;
   W0: ArrayLike<number>;
   b: ArrayLike<number>;

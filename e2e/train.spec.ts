@@ -194,7 +194,7 @@ test('a learning rate of 2^4 is marked diverged or collapsed, and the page keeps
 });
 
 test('pause, then Step advances the step counter by one', async ({ page, consoleErrors }) => {
-  await open(page, small({ steps: 5000 }));
+  await open(page, small({ steps: 50000 }));
   await button(page, 'Train').click();
   await expect(status(page)).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
   await expect.poll(() => currentStep(page), { timeout: 60_000 }).toBeGreaterThan(0);
@@ -202,7 +202,7 @@ test('pause, then Step advances the step counter by one', async ({ page, console
   await expect(status(page)).toHaveAttribute('data-state', 'paused');
   await expect(button(page, 'Resume')).toBeEnabled();
   const k = await currentStep(page);
-  await expect(status(page)).toContainText(`paused · step ${k} / 5000`);
+  await expect(status(page)).toContainText(`paused · step ${k} / 50000`);
   await button(page, 'Step').click();
   await expect(status(page)).toHaveAttribute('data-step', String(k + 1));
   await expect(status(page)).toHaveAttribute('data-state', 'paused');
@@ -221,7 +221,7 @@ test('pause, then Step advances the step counter by one', async ({ page, console
 });
 
 test('a live setting (lr) changes mid-run without a reset; a rank change resets, with a notice', async ({ page, consoleErrors }) => {
-  await open(page, small({ steps: 5000 }));
+  await open(page, small({ steps: 50000 }));
   await button(page, 'Train').click();
   await expect.poll(() => currentStep(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
   const id = (await series(page))[0].id;

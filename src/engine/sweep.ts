@@ -146,10 +146,11 @@ export class SweepRunner {
       }
       points.forEach((p, i) => p.length && this.sink.metrics(group[i].runId, p));
       const sps = (cfg.steps * 1000) / (performance.now() - t0);
+      const weights = await trainer.readRuns(cfgs.map((c) => c.r));
       for (let i = 0; i < R; i++) {
         const st = ended[i] ?? (this.cancelled ? { state: 'stopped' as const, step: losses[i].length, stepsPerSec: sps } : { ...endState(losses[i]), step: cfg.steps, stepsPerSec: sps });
         this.sink.status(group[i].runId, st);
-        this.sink.weights(group[i].runId, await trainer.readRun(i, cfgs[i].r));
+        this.sink.weights(group[i].runId, weights[i]);
       }
     } finally {
       trainer.destroy();

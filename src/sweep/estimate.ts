@@ -6,13 +6,15 @@
  * same task, data, mode, optimizer, steps...; runs differ only in rank, alpha, scaling, init, lr, LoRA+)
  * together, at most RUNS_PER_BATCH at a time. Its buffers hold every run of the batch side by side:
  * the flat parameters (and gradients, optimizer moments) with ranks padded to the batch's largest, and
- * per layer the activations (R, batch, width). So the largest buffer grows with the runs per batch; it
+ * per layer the activations (R, batch, width), and, when the eval set is longer than the batch, the
+ * eval pass's forward activations (R, eval chunk, width) (evalChunkRows). So the largest buffer grows with the runs per batch; it
  * must stay under the adapter's maxStorageBufferBindingSize and maxBufferSize. f32 everywhere; an
  * estimate of that layout, not a measurement.
  */
 import { costOf, formatBytes, stateFloatsPerParam } from '../config/cost';
 import type { RunConfig } from '../config/schema';
 import { groupKey } from '../engine/batched/group';
+import { evalChunkRows } from '../engine/batched/layout';
 import { largestAxis } from './grid';
 import type { GridRun, SweepDef } from './types';
 
@@ -76,7 +78,11 @@ export function sweepMemory(runs: readonly GridRun[]): SweepMemory {
       buf += m.largest;
       per = Math.max(per, m.largest);
     }
-    total += costOf(b[0].config).baseParams * F32 * 2 + b[0].config.evalSize * b[0].config.dIn * F32;
+    const c = b[0].config;
+    total += costOf(c).baseParams * F32 * 2 + c.evalSize * c.dIn * F32;
+    // the eval pass's own forward buffers: z, a, h per layer, for chunks longer than the batch
+    const chunk = evalChunkRows(c.batch, c.evalSize, b.length, Math.max(c.width, c.dIn, c.dOut));
+    if (chunk > c.batch) total += b.length * chunk * ((c.layers + 1) * 2 * c.width + (c.mode === 'lora' ? c.targets.length * rmax : 0)) * F32;
     if (buf > largest.buf) largest = { n: b.length, buf, per };
   }
   return { runs: runs.length, batches: all.length, totalBytes: total, largestBufferBytes: largest.buf, largestBatchRuns: largest.n, perRunBufferBytes: largest.per };

@@ -114,6 +114,10 @@ describe('estimates', () => {
     const padded = sweepMemory(buildGrid(def({ ranks: [1, 64], lr: { from: -5, to: -5, step: 1 } }), base));
     const alone64 = sweepMemory(buildGrid(def({ ranks: [64], lr: { from: -5, to: -5, step: 1 } }), base));
     expect(padded.largestBufferBytes).toBe(2 * alone64.largestBufferBytes);
+    // An eval set longer than the batch gets its own forward buffers (z, a, h per layer) of R x chunk rows.
+    const evalOf = (evalSize: number) => sweepMemory(buildGrid(def({ ranks: [8], lr: { from: -5, to: -4, step: 1 } }), { ...base, evalSize, batch: 64 })).totalBytes;
+    const inputs = (e: number) => e * base.dIn * 4;
+    expect(evalOf(512) - inputs(512) - (evalOf(64) - inputs(64))).toBe(2 * 512 * ((base.layers + 1) * 2 * base.width + base.targets.length * 8) * 4);
   });
 
   it('a sweep over the adapter limits is refused, naming the axis to shrink', () => {

@@ -50,3 +50,15 @@ export function padMatrix(m: Float32Array, rows: number, cols: number, rowsP: nu
   for (let i = 0; i < rows; i++) out.set(m.subarray(i * cols, (i + 1) * cols), i * colsP);
   return out;
 }
+
+/** Bytes one per-run eval activation buffer (R runs x rows x the widest layer) may take. */
+export const EVAL_BUFFER_BUDGET = 8 << 20;
+
+/**
+ * Rows per eval chunk: the whole eval set when R runs' widest activation fits EVAL_BUFFER_BUDGET, else
+ * the most rows that fit, never fewer than the batch (then the training buffers are reused).
+ */
+export function evalChunkRows(batch: number, evalRows: number, runs: number, maxWidth: number, budget = EVAL_BUFFER_BUDGET): number {
+  const fit = Math.floor(budget / (runs * maxWidth * 4));
+  return Math.max(Math.min(batch, evalRows), Math.min(evalRows, fit));
+}

@@ -12,7 +12,7 @@ import { layerCount, needsInputGrad } from '../layout';
 import { teacherForward, type KeyedDropout, type PassList } from '../gpuPasses';
 import type { TrainSetup } from '../types';
 import { tensorOffset } from './layout';
-import type { BatchedState, Strided } from './state';
+import type { BatchedState, ForwardActs, Strided } from './state';
 
 type Operand = { buf: GPUBuffer; offset: number; stride: number };
 
@@ -73,10 +73,20 @@ export function batchedPrefix(device: GPUDevice, st: BatchedState, setup: TrainS
 }
 
 /**
- * Student forward for all runs on `rows` rows (rows <= batch); dropout only when training. With
- * `pre`, the shared prefix was computed already (the eval set's): start from it.
+ * Student forward for all runs on `rows` rows into `acts` (the training activations, rows <= batch,
+ * or the eval pass's, rows <= its chunk); dropout only when training. With `pre`, the shared prefix
+ * was computed already (the eval set's): start from it.
  */
-export function batchedForward(device: GPUDevice, st: BatchedState, setup: TrainSetup, X: BufferRef, rows: number, train: boolean, pre?: SharedPrefix): PassList {
+export function batchedForward(
+  device: GPUDevice,
+  st: BatchedState,
+  setup: TrainSetup,
+  X: BufferRef,
+  rows: number,
+  train: boolean,
+  acts: Pick<ForwardActs, 'z' | 'a' | 'h'> = st,
+  pre?: SharedPrefix,
+): PassList {
   const { spec } = setup;
   const L = layerCount(spec);
   const res: PassList = { dispatches: [], dropouts: [] as KeyedDropout[] };
@@ -86,7 +96,7 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
   let inputRef: BufferRef = pre && f > 0 ? pre.input : X; // for the shared layers (plain, unbatched matmuls)
   for (let i = pre ? f : 0; i < L; i++) {
     const [dI, dO] = [spec.sizes[i], spec.sizes[i + 1]];
-    const z = st.z[i];
+    const z = acts.z[i];
     if (i < st.firstTrainable) {
       res.dispatches.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, inputRef, st.baseW[i]!, z.buf, { label: `sweep.shared.l${i}` }));
     } else {
@@ -94,8 +104,10 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
       const shareBase = i === st.firstTrainable && st.zBase !== null;
       const zBase = pre ? pre.zBase : st.zBase!;
       const W: Operand = st.baseW[i] ? { buf: st.baseW[i]!, offset: 0, stride: 0 } : { buf: st.params, offset: tensorOffset(lay, 0, `W${i}`), stride: lay.blockSize };
-      if (shareBase && !pre) res.dispatches.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, inputRef, st.baseW[i]!, zBase, { label: `sweep.l${i}.Y0.shared` }));
-      else res.dispatches.push(bmm(device, st, { M: rows, N: dO, K: dI, transB: true }, input, W, op(z), { label: `sweep.l${i}.Y0` }));
+      // (with `pre`, zBase holds it already; the LoRA product below then overwrites z and adds zBase)
+      if (shareBase) {
+        if (!pre) res.dispatches.push(matmul(device, { M: rows, N: dO, K: dI, transB: true }, inputRef, st.baseW[i]!, zBase, { label: `sweep.l${i}.Y0.shared` }));
+      } else res.dispatches.push(bmm(device, st, { M: rows, N: dO, K: dI, transB: true }, input, W, op(z), { label: `sweep.l${i}.Y0` }));
       if (spec.modes[i] === 'lora') {
         let xa = input;
         if (train && setup.dropout > 0) {
@@ -106,7 +118,7 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
           res.dispatches.push(d.dispatch);
           xa = op(xd);
         }
-        const h = op(st.h[i]!);
+        const h = op(acts.h[i]!);
         res.dispatches.push(bmm(device, st, { M: rows, N: spec.r, K: dI, transB: true }, xa, { buf: st.params, offset: tensorOffset(lay, 0, `A${i}`), stride: lay.blockSize }, h, { label: `sweep.l${i}.H` }));
         res.dispatches.push(
           bmm(device, st, { M: rows, N: dO, K: spec.r, transB: true }, h, { buf: st.params, offset: tensorOffset(lay, 0, `B${i}`), stride: lay.blockSize }, op(z), { alphas: true, accumulate: !shareBase, label: `sweep.l${i}.Y` }),
@@ -116,7 +128,7 @@ export function batchedForward(device: GPUDevice, st: BatchedState, setup: Train
       }
     }
     if (i < L - 1) {
-      const a = st.a[i];
+      const a = acts.a[i];
       res.dispatches.push(activationForward(device, spec.activation, a.stride === 0 ? rows * dO : st.R * a.stride, z.buf, a.buf));
       input = op(a);
       inputRef = a.buf;

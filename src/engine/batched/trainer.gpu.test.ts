@@ -16,11 +16,11 @@ import type { StepLog } from '../types';
 
 const SMALL: Partial<RunConfig> = { width: 24, layers: 2, dIn: 8, dOut: 5, trueRank: 2, batch: 8, evalSize: 20, steps: 12, logEvery: 4 };
 
-async function compare(cfgs: RunConfig[]) {
+async function compare(cfgs: RunConfig[], evalBudget?: number) {
   const device = await testDevice();
   const task = buildTask(cfgs[0]);
   const { shared, runs } = buildBatchedSetup(cfgs, task);
-  const batched = new BatchedTrainer(device, shared, runs);
+  const batched = new BatchedTrainer(device, shared, runs, evalBudget);
   const alone = cfgs.map((c) => new GpuTrainer(device, buildSetup(c, task)));
   const steps = cfgs[0].steps;
   const diverged = new Set<number>();
@@ -42,11 +42,15 @@ async function compare(cfgs: RunConfig[]) {
       expect(Math.abs(bl.evalLoss! - al.evalLoss!) / Math.max(1e-3, al.evalLoss!), `${where} eval loss ${bl.evalLoss} vs ${al.evalLoss}`).toBeLessThan(1e-4);
     });
   }
+  const all = await batched.readRuns(cfgs.map((c) => c.r));
   for (const [i, tr] of alone.entries()) {
     if (diverged.has(i)) continue; // NaN either way
     const want = await tr.readAll();
     const got = await batched.readRun(i, cfgs[i].r);
-    for (const name of Object.keys(want)) assertClose(got[name], want[name], { atol: 1e-5, rtol: 1e-3 }, `run ${i} ${name}`);
+    for (const name of Object.keys(want)) {
+      assertClose(got[name], want[name], { atol: 1e-5, rtol: 1e-3 }, `run ${i} ${name}`);
+      expect(all[i][name], `readRuns ${i} ${name}`).toEqual(got[name]);
+    }
     tr.destroy();
   }
   batched.destroy();
@@ -77,6 +81,20 @@ describe('batched sweep trainer vs each run alone', () => {
   it('dropout, gradient accumulation and one target layer', async () => {
     await compare([1, 3].map((r) => cfg({ r, lora_alpha: r, lora_dropout: 0.2, accum: 2, targets: [2], lr: 2 ** -6 })));
   });
+
+  // Two runs, widest layer 24 floats: a budget of 2 x 12 x 24 x 4 bytes gives chunks of 12 rows.
+  for (const [budget, chunks] of [[1, '8, 8, 4 rows (the training buffers)'], [2 * 12 * 24 * 4, '12, 8 rows (own buffers)']] as const) {
+    it(`eval set of 20 in chunks of ${chunks}: LoRA after a frozen layer, and FFT`, async () => {
+      const cfgs = [cfg({ r: 2, lora_alpha: 2, targets: [2], lr: 2 ** -6 }), cfg({ r: 3, lora_alpha: 3, targets: [2], lr: 2 ** -5 })];
+      const { shared, runs } = buildBatchedSetup(cfgs, buildTask(cfgs[0]));
+      const probe = new BatchedTrainer(await testDevice(), shared, runs, budget);
+      expect(probe.st.evalChunks.map((c) => c.rows)).toEqual(budget === 1 ? [8, 8, 4] : [12, 8]);
+      expect(probe.st.evalActs.z[2] === probe.st.z[2]).toBe(budget === 1);
+      probe.destroy();
+      await compare(cfgs, budget);
+      await compare([2 ** -9, 2 ** -7].map((lr) => cfg({ mode: 'fft', targets: [2], lr })), budget);
+    });
+  }
 
   it('SGD with momentum and cross-entropy, with a run that diverges while the others go on', async () => {
     const diverged = await compare([2 ** -4, 2 ** 3].map((lr) => cfg({ r: 2, lora_alpha: 2, optimizer: 'sgd', loss: 'ce', lr, clip: 0, schedule: 'constant', init: 'initB' })));

@@ -20,7 +20,7 @@ import { lossDispatches } from '../gpuLoss';
 import type { KeyedDropout } from '../gpuPasses';
 import { ALIGN, layerCount } from '../layout';
 import type { StepLog, TrainSetup } from '../types';
-import { batchedGroups } from './layout';
+import { batchedGroups, EVAL_BUFFER_BUDGET } from './layout';
 import { batchedBackward, batchedForward, batchedPrefix, batchedTeacher, type SharedPrefix } from './passes';
 import { allocateBatched, type BatchedRunInit, type BatchedState } from './state';
 
@@ -50,9 +50,11 @@ export class BatchedTrainer {
     /** Everything shared; spec.r is the padded rank, spec.scaling is unused (per-run alphas). */
     readonly setup: TrainSetup,
     runs: BatchedRunInit[],
+    /** Bytes per eval activation buffer (tests shrink it; see evalChunkRows). */
+    evalBudget = EVAL_BUFFER_BUDGET,
   ) {
     const R = (this.R = runs.length);
-    const st = (this.st = allocateBatched(device, setup, runs, setup.batch));
+    const st = (this.st = allocateBatched(device, setup, runs, evalBudget));
     const { spec } = setup;
     const L = layerCount(spec);
     const dOut = spec.sizes[L];
@@ -113,8 +115,8 @@ export class BatchedTrainer {
     this.watch = createWatch(device, setup.accum, st.lossOut, st.stats, st.watch, setup.divergeBound, ALIGN, { runs: R, runStride: setup.accum * ALIGN, slotStride: ALIGN });
     this.tail = [stats, clip.dispatch, this.optimizer.dispatch, this.watch.dispatch];
 
-    // eval: teacher targets per chunk once; at log steps a forward + per-run loss per chunk, reusing
-    // the training activations (chunks of at most `batch` rows)
+    // eval: teacher targets per chunk once; at log steps a forward + per-run loss per chunk (into the
+    // eval activations: the training ones when chunks are batch-sized, see evalChunkRows)
     const targets: Dispatch[] = [];
     st.evalChunks.forEach((c, ci) => {
       targets.push(...batchedTeacher(device, st, setup, c.x, c.rows, c.y, c.labels));
@@ -128,8 +130,9 @@ export class BatchedTrainer {
         targets.push(...batchedPrefix(device, st, setup, c.x, c.rows, { input, zBase }));
         pre = { input: input ?? c.x, zBase };
       }
-      this.evalPass.push(...batchedForward(device, st, setup, c.x, c.rows, false, pre).dispatches);
-      this.evalPass.push(...lossSet(zLast.buf, zLast.stride, c.rows, c.y, 0, c.labels, 0, st.gz[L - 1].buf, st.evalOut, (i) => (i * st.evalChunks.length + ci) * ALIGN, 1));
+      const ev = st.evalActs;
+      this.evalPass.push(...batchedForward(device, st, setup, c.x, c.rows, false, ev, pre).dispatches);
+      this.evalPass.push(...lossSet(ev.z[L - 1].buf, ev.z[L - 1].stride, c.rows, c.y, 0, c.labels, 0, ev.gLast.buf, st.evalOut, (i) => (i * st.evalChunks.length + ci) * ALIGN, 1));
     });
     if (targets.length) this.submit(targets, 'sweep.eval.targets');
     this.slotFloats = R * setup.accum * ALIGN + R * ALIGN * 2 + R * Math.max(1, st.evalChunks.length) * ALIGN;
@@ -214,9 +217,19 @@ export class BatchedTrainer {
   /** Run i's trainable tensors (LoRA factors cut back to the run's own rank). */
   async readRun(i: number, r: number): Promise<Record<string, Float32Array>> {
     const lay = this.st.layout;
-    const block = await readF32(this.device, this.st.params, lay.blockSize, i * lay.blockSize);
+    return this.cutRun(await readF32(this.device, this.st.params, lay.blockSize, i * lay.blockSize), r);
+  }
+
+  /** Every run's trainable tensors (ranks[i] is run i's rank), from one readback of all the parameters. */
+  async readRuns(ranks: number[]): Promise<Record<string, Float32Array>[]> {
+    const bs = this.st.layout.blockSize;
+    const all = await readF32(this.device, this.st.params, this.R * bs);
+    return ranks.map((r, i) => this.cutRun(all.subarray(i * bs, (i + 1) * bs), r));
+  }
+
+  private cutRun(block: Float32Array, r: number): Record<string, Float32Array> {
     const out: Record<string, Float32Array> = {};
-    for (const t of lay.block.tensors) {
+    for (const t of this.st.layout.block.tensors) {
       const full = block.slice(t.offset, t.offset + t.size);
       const [rows, cols] = t.shape;
       if (t.name[0] === 'A') out[t.name] = full.slice(0, r * cols);

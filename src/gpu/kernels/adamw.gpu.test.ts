@@ -12,9 +12,13 @@ const CFG: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 // f32 state over a few steps; the update is ~lr per step, so atol is relative to parameters of O(1).
 const TOL = { atol: 1e-5, rtol: 1e-4 };
 
-/** Three groups listed out of order, with a gap [ceil(n/3), ceil(n/2)) that no group covers. */
-function awkwardGroups(n: number): { groups: ParamGroupRange[]; gap: [number, number] } {
-  const a = Math.ceil(n / 3), b = Math.ceil(n / 2), c = Math.ceil((3 * n) / 4);
+/**
+ * Three groups listed out of order, with a gap [ceil(n/3), ceil(n/2)) that no group covers; with
+ * align = 4 (and n a multiple of 4) every boundary is rounded up to a multiple of 4: the vec4f variant.
+ */
+function awkwardGroups(n: number, align = 1): { groups: ParamGroupRange[]; gap: [number, number] } {
+  const up = (x: number) => Math.min(n, Math.ceil(x / align) * align);
+  const a = up(Math.ceil(n / 3)), b = up(Math.ceil(n / 2)), c = up(Math.ceil((3 * n) / 4));
   return { groups: [{ start: c, end: n }, { start: 0, end: a }, { start: b, end: c }], gap: [a, b] };
 }
 
@@ -46,11 +50,11 @@ describe('AdamW kernel on WebGPU', () => {
     }
   });
 
-  async function checkAgainstRef(n: number, tiling?: OptimizerTiling) {
+  async function checkAgainstRef(n: number, tiling?: OptimizerTiling, lanes: 1 | 4 = 1) {
     const rng = new Rng(n);
     const p0 = rng.normals(n);
     const { device, bufs } = await setup(p0, 0.7);
-    const { groups, gap } = awkwardGroups(n);
+    const { groups, gap } = awkwardGroups(n, lanes);
     const opt = createAdamW(device, n, groups, bufs, CFG, tiling);
     const s = ref.adamwInit(p0);
     for (let t = 1; t <= 3; t++) {
@@ -61,7 +65,8 @@ describe('AdamW kernel on WebGPU', () => {
       await withErrorScope(device, () => runDispatches(device, [opt.dispatch]));
       ref.adamwStep(s, g, t, groups, hyper, CFG, 0.7);
     }
-    const what = `n=${n} tiling=${JSON.stringify(tiling ?? 'default')}`;
+    const what = `n=${n} tiling=${JSON.stringify(tiling ?? 'default')} lanes=${lanes}`;
+    expect(opt.lanes, what).toBe(lanes);
     const p = await readF32(device, bufs.params, n);
     assertClose(p, s.p, TOL, `p ${what}`);
     assertClose(await readF32(device, bufs.m, n), s.m, TOL, `m ${what}`);
@@ -76,9 +81,15 @@ describe('AdamW kernel on WebGPU', () => {
     },
   );
 
+  it.each([undefined, { wg: 64, items: 8 }])('takes the vec4f variant when n and every group boundary are multiples of 4 (tiling %o)', async (tiling) => {
+    for (const n of [4, 64, 1028, 100_004]) await checkAgainstRef(n, tiling, 4);
+  });
+
   it('handles a grid folded into y (more than 65535 workgroups, forced with 1-thread tiles)', async () => {
     // the groups cover ~83k of the 100_003 elements, one workgroup each: grid [41668, 2, 1]
     await checkAgainstRef(100_003, { wg: 1, items: 1 });
+    // vec4f: 4 elements per workgroup, ~333k elements covered -> more than 65535 workgroups
+    await checkAgainstRef(400_000, { wg: 1, items: 4 }, 4);
   });
 
   it('is a no-op until the first setStep', async () => {

@@ -41,6 +41,7 @@ export function createAdamW(
   const kernel: OptimizerKernel = {
     name: 'adamw',
     code,
+    elemBuffers: 4, // params, grads, m, v; clip stays f32
     header: (ngroups, t) => [['u32', n], ['u32', ngroups], ['f32', cfg.beta1], ['f32', cfg.beta2], ['f32', cfg.eps], ['f32', Math.sqrt(1 - cfg.beta2 ** t)]],
     perGroup: (t, h) => [1 - h.lr * h.weightDecay, h.lr / (1 - cfg.beta1 ** t)],
   };

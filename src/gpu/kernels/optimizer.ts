@@ -10,6 +10,8 @@ import { groupTable, groupTiles, validateGroups, validateStep, type GroupHyper, 
 
 export interface Optimizer {
   dispatch: Dispatch;
+  /** f32 elements per shader array entry: 4 (the vec4f variant) or 1. */
+  lanes: 1 | 4;
   /** Write the uniforms for the next submit: t is the 1-based step, hyper[k] is groups[k]'s lr and wd. */
   setStep(t: number, hyper: GroupHyper[]): void;
 }
@@ -21,6 +23,21 @@ export interface OptimizerKernel {
   header(ngroups: number, t: number): UniformField[];
   /** The two per-group constants the shader reads for step t. */
   perGroup(t: number, h: GroupHyper): [number, number];
+  /** How many of the bound buffers (the first ones) are Elem arrays (the rest, e.g. clip, stay f32). */
+  elemBuffers: number;
+}
+
+/** The line of the shaders that the vec4f variant replaces. */
+const ELEM_F32 = 'alias Elem = f32;';
+
+/**
+ * 4 when every Elem array can be read as vec4f: n, every group boundary and ITEMS multiples of 4, and
+ * every explicitly sized binding a multiple of 16 bytes; else 1.
+ */
+export function optimizerLanes(n: number, groups: ParamGroupRange[], tiling: OptimizerTiling, buffers: BufferRef[]): 1 | 4 {
+  const by4 = (x: number) => x % 4 === 0;
+  const sized = buffers.every((b) => !('buffer' in b) || b.size === undefined || b.size % 16 === 0);
+  return by4(n) && by4(tiling.items) && groups.every((g) => by4(g.start) && by4(g.end)) && sized ? 4 : 1;
 }
 
 /** `buffers` bind first (in the shader's order), then the uniform header and the group table. */
@@ -29,8 +46,13 @@ export function createOptimizer(device: GPUDevice, kernel: OptimizerKernel, n: n
   const { tiles, workgroups } = groupTiles(groups, tiling);
   const params = createUniformBuffer(device, `${kernel.name}.params(n=${n})`, kernel.header(0, 1));
   const table = createStorageBuffer(device, `${kernel.name}.groups(${groups.length})`, Math.max(1, groups.length) * 32);
-  const pipeline = getPipeline(device, kernel.name, kernel.code, { WG: tiling.wg, ITEMS: tiling.items }, 'main');
+  const lanes = optimizerLanes(n, groups, tiling, buffers.slice(0, kernel.elemBuffers));
+  if (!kernel.code.includes(ELEM_F32)) throw new Error(`${kernel.name}: the shader has no '${ELEM_F32}' line`);
+  const name = lanes === 4 ? `${kernel.name}.vec4` : kernel.name;
+  const code = lanes === 4 ? kernel.code.replace(ELEM_F32, 'alias Elem = vec4f;') : kernel.code;
+  const pipeline = getPipeline(device, name, code, { WG: tiling.wg, ITEMS: tiling.items, LANES: lanes }, 'main');
   return {
+    lanes,
     dispatch: {
       label: `${kernel.name}(n=${n}, groups=${groups.length})`,
       pipeline,

@@ -39,6 +39,7 @@ export function createSgd(
   const kernel: OptimizerKernel = {
     name: 'sgd',
     code,
+    elemBuffers: 3, // params, grads, momentum; clip stays f32
     header: (ngroups, t) => [['u32', n], ['u32', ngroups], ['f32', cfg.momentum], ['u32', t === 1 ? 1 : 0]],
     perGroup: (_t, h) => [h.lr, h.weightDecay],
   };

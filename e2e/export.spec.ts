@@ -6,12 +6,10 @@
  * Then the zip is imported back, evaluated and trained further; a malformed file is rejected.
  */
 import type { Page } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
-import { venvPython, NO_PYTHON } from '../scripts/interop/python.mjs';
+import { checkWithPeft, downloadOf } from './bundle';
 import { readSafetensors } from '../src/export/safetensors';
 
 const LINK = 'width=32&layers=2&steps=30&batch=16&evalSize=64&logEvery=5&r=4&lora_alpha=8';
@@ -33,11 +31,6 @@ async function trainSmallRun(page: Page) {
   // Weights arrive just after the status; the Export button waits for them.
   await expect(page.locator(`[data-testid="export-panel"] li[data-run-id="${run.id}"]`)).toHaveAttribute('data-ready', 'true');
   return run;
-}
-
-async function downloadOf(page: Page, button: RegExp): Promise<{ name: string; bytes: Uint8Array }> {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
-  return { name: dl.suggestedFilename(), bytes: new Uint8Array(readFileSync((await dl.path())!)) };
 }
 
 test('Export gives a PEFT bundle that real PEFT loads and agrees with; merged weights and CSV too', async ({ page, consoleErrors }, info) => {
@@ -64,26 +57,7 @@ test('Export gives a PEFT bundle that real PEFT loads and agrees with; merged we
   expect(consoleErrors).toEqual([]);
 
   // Real PEFT, from the bundle's own script.
-  const python = venvPython();
-  if (!python) {
-    if (process.env.CI) throw new Error(`CI must run the PEFT interop check, but ${NO_PYTHON}`);
-    test.skip(true, NO_PYTHON);
-    return;
-  }
-  const dir = info.outputPath('bundle');
-  for (const [path, data] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), data);
-  }
-  const r = spawnSync(python, [join(dir, 'load_with_peft.py')], { encoding: 'utf8', timeout: 120_000 });
-  const out = `${r.stdout}${r.stderr}`;
-  console.log(out);
-  expect(r.status, out).toBe(0);
-  const result = JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7));
-  info.annotations.push({ type: 'peft agreement', description: JSON.stringify(result) });
-  expect(result.ok).toBe(true);
-  expect(result.merged_vs_unmerged_max_abs_diff).toBeLessThanOrEqual(1e-4);
-  expect(result.merged_max_abs_diff).toBeLessThanOrEqual(1e-4);
+  checkWithPeft(files, info);
 });
 
 test('the exported zip imports back: evaluated, then trained further; a malformed file changes nothing', async ({ page, consoleErrors }) => {

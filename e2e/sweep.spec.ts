@@ -1,13 +1,17 @@
 /**
  * Sweeps end to end, as a person uses them: a grid from a link, Run sweep, every run finishing, the muA
  * chart (through its data-series attribute), the CSV download, and the sweep still there after a reload;
- * a quick preset with full fine-tuning; a reload in the middle of a sweep and Resume; a grid that does
- * not fit the settings refused with a message naming the axis.
+ * a run of a sweep exported (after a reload) and checked with real PEFT; a quick preset with full
+ * fine-tuning; a reload in the middle of a sweep and Resume; a grid that does not fit the settings
+ * refused with a message naming the axis.
  * SwiftShader trains slowly, so every test uses a tiny task (width 16, one layer, 20 steps).
  */
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
+import { checkWithPeft, downloadOf } from './bundle';
+import { readSafetensors } from '../src/export/safetensors';
 
 const TINY = 'width=16&layers=1&steps=20&batch=8&evalSize=16&logEvery=5';
 const GRID = 'sweep.ranks=1,2&sweep.lr=-6,-4,1';
@@ -111,7 +115,43 @@ test('a 2 ranks x 3 learning rates grid trains, draws, downloads as CSV and surv
   await expect(page.getByTestId('sweep-list').locator('li')).toHaveCount(1);
   await expect(rows(page)).toHaveCount(6);
   expect(await series(page)).toEqual(s);
+  // A sweep file holds no trained weights: its runs cannot be exported, and the panel says why.
+  await rows(page).first().getByRole('checkbox').check();
+  await expect(page.getByTestId('sweep-export').locator('li')).toHaveAttribute('data-ready', 'false');
+  await expect(page.getByTestId('sweep-export').getByRole('button', { name: /^Export bundle of sweep run/ })).toHaveAttribute('title', /imported sweep has none|diverged/);
   expect(consoleErrors).toEqual([]);
+});
+
+test('a sweep run picked in the table exports as a PEFT bundle after a reload, and real PEFT agrees with it', async ({ page, consoleErrors }, info) => {
+  await open(page, `${TINY.replace('steps=20', 'steps=30')}&sweep.ranks=2,3&sweep.lr=-5,-5,1`);
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await waitForRuns(page, 2);
+  await page.reload(); // trained tensors are kept in IndexedDB, not in the page
+  await waitForRuns(page, 2);
+  const exportPanel = page.getByTestId('sweep-export');
+  await expect(exportPanel).toContainText('Tick a run');
+  const row = rows(page).filter({ has: page.locator('[data-field="r"]', { hasText: /^3$/ }) });
+  await expect(row).toHaveAttribute('data-state', 'ok');
+  const runId = (await row.getAttribute('data-run-id'))!;
+  await row.getByRole('checkbox').check();
+  await expect(exportPanel.locator(`li[data-run-id="${runId}"]`)).toHaveAttribute('data-ready', 'true');
+
+  const zip = await downloadOf(page, new RegExp(`^Export bundle of sweep run ${runId}$`));
+  expect(zip.name).toMatch(/^lora-lab_r3-alpha[\d.]+-lr2pow-5-initA-seed1\.zip$/);
+  const files = unzipSync(zip.bytes);
+  expect(Object.keys(files).sort()).toEqual(['README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'base_model.safetensors', 'load_with_peft.py', 'test_cases.json']);
+  const config = JSON.parse(new TextDecoder().decode(files['adapter/adapter_config.json']));
+  expect(config).toMatchObject({ peft_type: 'LORA', r: 3, target_modules: ['layers.1'] });
+  const adapter = readSafetensors(files['adapter/adapter_model.safetensors'], 'adapter_model.safetensors');
+  expect(adapter.tensors.get('base_model.model.layers.1.lora_A.weight')!.shape).toEqual([3, 16]);
+  expect(adapter.tensors.get('base_model.model.layers.1.lora_B.weight')!.shape).toEqual([16, 3]);
+  const cases = JSON.parse(new TextDecoder().decode(files['test_cases.json']));
+  expect(cases.adapted_outputs.flat().every(Number.isFinite)).toBe(true);
+  expect(cases.adapted_outputs).not.toEqual(cases.base_outputs); // the trained adapter changes the outputs
+  const merged = await downloadOf(page, new RegExp(`^Export merged weights of sweep run ${runId}$`));
+  expect([...readSafetensors(merged.bytes, merged.name).tensors.keys()]).toEqual(['head.weight', 'layers.0.weight', 'layers.1.weight']);
+  expect(consoleErrors).toEqual([]);
+  checkWithPeft(files, info);
 });
 
 test('a quick preset with full fine-tuning: one series per rank plus FFT, and the finding beside the result', async ({ page, consoleErrors }) => {

@@ -1,14 +1,17 @@
 /**
  * Sweeps kept in the browser's IndexedDB, so finished runs survive a reload (and an interrupted sweep can
- * resume the rest). One object store, records keyed by sweep id, written whole (a sweep of ~100 runs with
- * their logged points is a few hundred KB). No library: the few calls needed are wrapped in promises.
+ * resume the rest). Two object stores: 'sweeps', records keyed by sweep id, written whole (a sweep of ~100
+ * runs with their logged points is a few hundred KB); 'weights', each finished run's trained tensors keyed
+ * by [sweep id, run id], so any run of a sweep can be exported, after a reload too, without holding every
+ * run's tensors in memory. No library: the few calls needed are wrapped in promises.
  * Where IndexedDB is missing (Node tests, some private modes) every call is a no-op.
  */
 import type { SweepRecord } from '../sweep/types';
 
 const DB_NAME = 'lora-lab-sweeps';
 const STORE = 'sweeps';
-const VERSION = 1;
+const WEIGHTS = 'weights';
+const VERSION = 2; // 2 added WEIGHTS
 
 let opening: Promise<IDBDatabase | null> | null = null;
 
@@ -25,6 +28,7 @@ function openDb(): Promise<IDBDatabase | null> {
     const r = indexedDB.open(DB_NAME, VERSION);
     r.onupgradeneeded = () => {
       if (!r.result.objectStoreNames.contains(STORE)) r.result.createObjectStore(STORE, { keyPath: 'id' });
+      if (!r.result.objectStoreNames.contains(WEIGHTS)) r.result.createObjectStore(WEIGHTS);
     };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error ?? new Error('cannot open IndexedDB'));
@@ -36,16 +40,16 @@ function openDb(): Promise<IDBDatabase | null> {
   return opening;
 }
 
-async function withStore<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T | undefined> {
+async function withStore<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>, store = STORE): Promise<T | undefined> {
   const db = await openDb();
   if (!db) return undefined;
-  const tx = db.transaction(STORE, mode);
+  const tx = db.transaction(store, mode);
   const done = new Promise<void>((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
   });
-  const [result] = await Promise.all([req(f(tx.objectStore(STORE))), done]);
+  const [result] = await Promise.all([req(f(tx.objectStore(store))), done]);
   return result;
 }
 
@@ -60,6 +64,20 @@ export async function loadSweeps(): Promise<SweepRecord[]> {
   return all.sort((a, b) => a.createdAt - b.createdAt);
 }
 
+/** Delete a sweep and its runs' weights. */
 export async function deleteSweep(id: string): Promise<void> {
   await withStore('readwrite', (s) => s.delete(id));
+  await withStore('readwrite', (s) => s.delete(IDBKeyRange.bound([id], [id, []])), WEIGHTS);
+}
+
+export type Tensors = Record<string, Float32Array>;
+
+/** Keep a finished sweep run's trained tensors (a resumed run overwrites them). */
+export async function saveRunWeights(sweepId: string, runId: string, tensors: Tensors): Promise<void> {
+  await withStore('readwrite', (s) => s.put(tensors, [sweepId, runId]), WEIGHTS);
+}
+
+/** A sweep run's trained tensors, or undefined when none were kept. */
+export async function loadRunWeights(sweepId: string, runId: string): Promise<Tensors | undefined> {
+  return (await withStore('readonly', (s) => s.get([sweepId, runId]) as IDBRequest<Tensors | undefined>, WEIGHTS)) ?? undefined;
 }

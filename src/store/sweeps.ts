@@ -16,7 +16,7 @@ import { limitsError, sweepMemory, type BufferLimits } from '../sweep/estimate';
 import { jsonToSweep } from '../sweep/io';
 import { isFinished, type SweepDef, type SweepRecord, type SweepRunRecord } from '../sweep/types';
 import { engineBridge } from './engineCalls';
-import { deleteSweep, loadSweeps, saveSweep } from './persist';
+import { deleteSweep, loadSweeps, saveRunWeights, saveSweep, type Tensors } from './persist';
 
 export const FLUSH_MS = 150;
 
@@ -122,7 +122,7 @@ export const useSweeps = create<SweepsState>()((set, get) => ({
     const rec = sweepOf(id);
     if (!rec || get().active || rec.runs.every(isFinished)) return;
     // Unfinished runs start over: their partial points are dropped.
-    const fresh: SweepRecord = { ...rec, state: 'running', runs: rec.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [] })) };
+    const fresh: SweepRecord = { ...rec, state: 'running', runs: rec.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [], hasWeights: false })) };
     patchSweep(id, () => fresh);
     launch(fresh);
     persist(fresh);
@@ -164,7 +164,7 @@ export const useSweeps = create<SweepsState>()((set, get) => ({
       return;
     }
     // A sweep still marked running was cut off by a reload: keep its finished runs, offer to resume.
-    const fixed = kept.map((s) => (s.state === 'running' ? { ...s, state: 'interrupted' as const, runs: s.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [] })) } : s));
+    const fixed = kept.map((s) => (s.state === 'running' ? { ...s, state: 'interrupted' as const, runs: s.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [], hasWeights: false })) } : s));
     set((st) => {
       const known = new Set(st.sweeps.map((s) => s.id));
       const sweeps = [...fixed.filter((s) => !known.has(s.id)), ...st.sweeps];
@@ -173,6 +173,16 @@ export const useSweeps = create<SweepsState>()((set, get) => ({
   },
   dismissMessage: () => set({ message: null }),
 }));
+
+/** Store a finished run's tensors, then mark the run exportable. */
+function keepWeights(sweepId: string, runId: string, tensors: Tensors): void {
+  saveRunWeights(sweepId, runId, tensors)
+    .then(() => {
+      patchSweep(sweepId, (s) => ({ ...s, runs: s.runs.map((r) => (r.runId === runId ? { ...r, hasWeights: true } : r)) }));
+      persist(sweepOf(sweepId));
+    })
+    .catch((e) => useSweeps.setState({ message: `Could not keep the trained weights of run ${runId} in this browser (it cannot be exported): ${e instanceof Error ? e.message : String(e)}` }));
+}
 
 /** Apply every queued engine message in one state update. Exported for tests. */
 export function flushSweepMessages(): void {
@@ -239,9 +249,13 @@ export function routeSweepMessage(m: FromEngine): boolean {
         }
       }
       return false; // the main store shows the error too
-    case 'weights':
-      // Trained tensors of sweep runs are not kept (a sweep of ~100 runs would hold them all in memory).
-      return owner.has(m.runId);
+    case 'weights': {
+      // Kept in IndexedDB, not in memory (a sweep of ~100 runs would hold them all), for export.
+      const sid = owner.get(m.runId);
+      if (sid === undefined) return false;
+      keepWeights(sid, m.runId, m.tensors);
+      return true;
+    }
     default:
       return false;
   }

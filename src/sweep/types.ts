@@ -55,6 +55,8 @@ export interface SweepRunRecord extends GridRun {
   runId: string;
   status: RunStatus | null;
   points: MetricPoint[];
+  /** Its trained tensors are kept in IndexedDB (store/persist.ts), so it can be exported. */
+  hasWeights?: boolean;
 }
 
 export type SweepState = 'running' | 'done' | 'cancelled' | 'interrupted' | 'imported';

@@ -32,7 +32,7 @@ function ExportRow({ run }: { run: RunRecord }) {
   const ready = !!run.hasWeights;
   const bundle = async () => {
     setBusy(true);
-    await exportAndDownload('Export', run.id, runBundle);
+    await exportAndDownload('Export', run.label, () => runBundle(run.id));
     setBusy(false);
   };
   const wait = ready ? undefined : 'Available when the run ends (its trained weights arrive then)';
@@ -43,10 +43,10 @@ function ExportRow({ run }: { run: RunRecord }) {
         <button type="button" onClick={bundle} disabled={!ready || busy} title={wait ?? 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md'} aria-label={`Export bundle of run ${run.label}`}>
           {busy ? 'Exporting…' : 'Export'}
         </button>
-        <button type="button" onClick={() => exportAndDownload('Merged weights', run.id, runMerged)} disabled={!ready} title={wait ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of run ${run.label}`}>
+        <button type="button" onClick={() => exportAndDownload('Merged weights', run.label, () => runMerged(run.id))} disabled={!ready} title={wait ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of run ${run.label}`}>
           Merged weights
         </button>
-        <button type="button" onClick={() => exportAndDownload('Metrics CSV', run.id, runMetricsCsv)} disabled={run.points.length === 0} title="Every logged step: loss, eval loss, gradient norm, learning rate" aria-label={`Export metrics CSV of run ${run.label}`}>
+        <button type="button" onClick={() => exportAndDownload('Metrics CSV', run.label, () => runMetricsCsv(run.id))} disabled={run.points.length === 0} title="Every logged step: loss, eval loss, gradient norm, learning rate" aria-label={`Export metrics CSV of run ${run.label}`}>
           Metrics CSV
         </button>
       </span>

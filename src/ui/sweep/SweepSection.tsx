@@ -18,6 +18,7 @@ import { OptLrChart } from './OptLrChart';
 import { RunCard } from './runText';
 import { RunsTable } from './RunsTable';
 import { SweepControls } from './SweepControls';
+import { SweepExport } from './SweepExport';
 import { SweepList } from './SweepList';
 import './sweep.css';
 
@@ -84,6 +85,7 @@ function Results({ sweep }: { sweep: SweepRecord }) {
         ) : null}
       </div>
       <RunsTable runs={sweep.runs} selected={selected} onToggle={toggle} onHover={setHovered} />
+      <SweepExport sweep={sweep} selected={selected} />
     </div>
   );
 }

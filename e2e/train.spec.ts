@@ -100,18 +100,27 @@ test('rank set with the keyboard goes into the URL, and Train makes the loss fal
   expect(consoleErrors).toEqual([]);
 });
 
-test('the same link trains to the same losses, bit for bit', async ({ page, consoleErrors }) => {
+test('the same link trains to the same losses, bit for bit; finished runs are kept across reloads', async ({ page, consoleErrors }) => {
   const link = small({ more: '&r=4&seed=7' });
   await open(page, link);
   const first = await trainToEnd(page);
   await page.reload();
   await expect(button(page, 'Train')).toBeEnabled({ timeout: 60_000 });
-  expect(await series(page)).toEqual([]); // a fresh page: runs are not kept across reloads
+  // Finished runs are kept across reloads (IndexedDB), trained weights too: still exportable.
+  await expect.poll(() => series(page)).toEqual([first]);
+  await expect(page.locator(`[data-testid="export-panel"] li[data-run-id="${first.id}"]`)).toHaveAttribute('data-ready', 'true');
   const second = await trainToEnd(page);
+  expect(second.id).not.toBe(first.id);
   expect(first.status).toBe('done');
   expect(second.points.length).toBe(first.points.length);
   // Same config and seed on the same device: identical f32 losses at identical steps.
   expect(second.points).toEqual(first.points);
+  // A run taken off the chart stays off after a reload.
+  await page.getByTestId('legend').getByRole('button', { name: /^Remove run / }).first().click();
+  const ids = async () => (await series(page)).map((x) => x.id);
+  await expect.poll(ids).toEqual([second.id]);
+  await page.reload();
+  await expect.poll(ids).toEqual([second.id]);
   expect(consoleErrors).toEqual([]);
 });
 

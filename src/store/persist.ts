@@ -3,7 +3,8 @@
  * resume the rest). Two object stores: 'sweeps', records keyed by sweep id, written whole (a sweep of ~100
  * runs with their logged points is a few hundred KB); 'weights', each finished run's trained tensors keyed
  * by [sweep id, run id], so any run of a sweep can be exported, after a reload too, without holding every
- * run's tensors in memory. No library: the few calls needed are wrapped in promises.
+ * run's tensors in memory; and 'runs', the training page's finished runs (record and tensors) keyed by
+ * run id (store/keepRuns.ts). No library: the few calls needed are wrapped in promises.
  * Where IndexedDB is missing (Node tests, some private modes) every call is a no-op.
  */
 import type { SweepRecord } from '../sweep/types';
@@ -11,7 +12,8 @@ import type { SweepRecord } from '../sweep/types';
 const DB_NAME = 'lora-lab-sweeps';
 const STORE = 'sweeps';
 const WEIGHTS = 'weights';
-const VERSION = 2; // 2 added WEIGHTS
+const RUNS = 'runs';
+const VERSION = 3; // 2 added WEIGHTS, 3 added RUNS
 
 let opening: Promise<IDBDatabase | null> | null = null;
 
@@ -29,6 +31,7 @@ function openDb(): Promise<IDBDatabase | null> {
     r.onupgradeneeded = () => {
       if (!r.result.objectStoreNames.contains(STORE)) r.result.createObjectStore(STORE, { keyPath: 'id' });
       if (!r.result.objectStoreNames.contains(WEIGHTS)) r.result.createObjectStore(WEIGHTS);
+      if (!r.result.objectStoreNames.contains(RUNS)) r.result.createObjectStore(RUNS);
     };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error ?? new Error('cannot open IndexedDB'));
@@ -80,4 +83,26 @@ export async function saveRunWeights(sweepId: string, runId: string, tensors: Te
 /** A sweep run's trained tensors, or undefined when none were kept. */
 export async function loadRunWeights(sweepId: string, runId: string): Promise<Tensors | undefined> {
   return (await withStore('readonly', (s) => s.get([sweepId, runId]) as IDBRequest<Tensors | undefined>, WEIGHTS)) ?? undefined;
+}
+
+/** A finished run of the training page as kept: its record, its tensors (when they arrived), and order. */
+export interface KeptRun<R> {
+  id: string;
+  rec: R;
+  tensors?: Tensors;
+  order: number;
+}
+
+export async function saveRun<R>(run: KeptRun<R>): Promise<void> {
+  await withStore('readwrite', (s) => s.put(run, run.id), RUNS);
+}
+
+/** Every kept run, oldest first. */
+export async function loadRuns<R>(): Promise<KeptRun<R>[]> {
+  const all = (await withStore('readonly', (s) => s.getAll() as IDBRequest<KeptRun<R>[]>, RUNS)) ?? [];
+  return all.sort((a, b) => a.order - b.order);
+}
+
+export async function deleteRun(id: string): Promise<void> {
+  await withStore('readwrite', (s) => s.delete(id), RUNS);
 }

@@ -9,13 +9,16 @@
 
 override ACT: u32 = 0u;
 override WG: u32 = 256u;
+// Elements per array entry: the launcher compiles a vec4f variant (Elem = vec4f, params.n counted in
+// vec4s) when n is a multiple of 4, as every trainer's activations are.
+alias Elem = f32;
 
 struct Params { n: u32 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<Elem>;
+@group(0) @binding(1) var<storage, read_write> out: array<Elem>;
 @group(0) @binding(2) var<uniform> params: Params;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<Elem>;
 
 const K: f32 = 0.7978845608028654;
 const C: f32 = 0.044715;
@@ -23,18 +26,18 @@ const C: f32 = 0.044715;
 // 0.5 (1 + tanh(u)) = sigmoid(2u), and 1 - tanh(u)^2 = 4 sigmoid(2u) (1 - sigmoid(2u)): written this way
 // the left tail keeps its precision instead of cancelling 1 + tanh(u) ~ 1 - 1 in f32. |u| is clamped to
 // 15, where sigmoid(2u) is 1 or below 1e-13, so exp never overflows.
-fn sig2u(v: f32) -> f32 {
-  let u = clamp(K * (v + C * v * v * v), -15.0, 15.0);
+fn sig2u(v: Elem) -> Elem {
+  let u = clamp(K * (v + C * v * v * v), Elem(-15.0), Elem(15.0));
   return 1.0 / (1.0 + exp(-2.0 * u));
 }
 
-fn act(v: f32) -> f32 {
-  if (ACT == 1u) { return max(v, 0.0); }
+fn act(v: Elem) -> Elem {
+  if (ACT == 1u) { return max(v, Elem(0.0)); }
   return v * sig2u(v);
 }
 
-fn dact(v: f32) -> f32 {
-  if (ACT == 1u) { return select(0.0, 1.0, v > 0.0); }
+fn dact(v: Elem) -> Elem {
+  if (ACT == 1u) { return select(Elem(0.0), Elem(1.0), v > Elem(0.0)); }
   let s = sig2u(v);
   return s + 2.0 * v * s * (1.0 - s) * K * (1.0 + 3.0 * C * v * v);
 }

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { activationBackward, activationForward, type Activation } from './activation';
 import * as ref from '../../ref/activation';
 import { readF32, uploadF32 } from '../buffers';
@@ -24,8 +24,12 @@ async function run(kind: Activation, x: Float32Array, dy: Float32Array) {
 }
 
 describe('activation kernel on WebGPU', () => {
-  it.each(['gelu_tanh', 'relu'] as const)('%s forward and backward match the reference on awkward sizes', async (kind) => {
-    for (const n of [1, 3, 17, 63, 64, 65, 129, 1000]) {
+  it.each(['gelu_tanh', 'relu'] as const)('%s forward and backward match the reference on awkward sizes (vec4f variant when n % 4 = 0)', async (kind) => {
+    const device = await testDevice();
+    const b = uploadF32(device, 'probe', new Float32Array(68));
+    expect(activationForward(device, kind, 64, b, b).label).toContain('vec4');
+    expect(activationBackward(device, kind, 65, b, b, b).label).not.toContain('vec4');
+    for (const n of [1, 3, 4, 17, 63, 64, 65, 129, 1000, 4100]) {
       const rng = new Rng(n);
       const x = rng.normals(n, 3);
       const dy = rng.normals(n);
@@ -43,7 +47,8 @@ describe('activation kernel on WebGPU', () => {
   });
 
   it('handles a grid folded into y (more than 65535 workgroups)', async () => {
-    const n = 65535 * 256 + 300;
+    // odd n: the one-element-a-thread variant (the vec4f one indexes through the same flat())
+    const n = 65535 * 256 + 301;
     const x = new Float32Array(n);
     for (let i = 0; i < n; i++) x[i] = (i % 7) - 3;
     const got = await run('relu', x, new Float32Array(n).fill(1));

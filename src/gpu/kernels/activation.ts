@@ -10,25 +10,41 @@ export const ACTIVATION_IDS: Record<Activation, number> = { gelu_tanh: 0, relu: 
 const WG = 256;
 
 /** y = act(x) over n elements. */
+/** The line of the shader that the vec4f variant replaces. */
+const ELEM_F32 = 'alias Elem = f32;';
+
+/**
+ * The pipeline for n elements: the vec4f variant (4 elements a thread) when n is a multiple of 4, which
+ * ran the elementwise passes of a batched sweep step ~2x faster on SwiftShader; else one element a thread.
+ */
+function variant(device: GPUDevice, act: Activation, n: number, entry: 'forward' | 'backward') {
+  const lanes = n % 4 === 0 ? 4 : 1;
+  const pipeline =
+    lanes === 4
+      ? getPipeline(device, 'activation.vec4', code.replace(ELEM_F32, 'alias Elem = vec4f;'), { ACT: ACTIVATION_IDS[act], WG }, entry)
+      : getPipeline(device, 'activation', code, { ACT: ACTIVATION_IDS[act], WG }, entry);
+  return { pipeline, entries: n / lanes, lanes };
+}
+
 export function activationForward(device: GPUDevice, act: Activation, n: number, x: GPUBuffer, y: GPUBuffer): Dispatch {
-  const pipeline = getPipeline(device, 'activation', code, { ACT: ACTIVATION_IDS[act], WG }, 'forward');
-  const params = createUniformBuffer(device, `activation.fwd.params(n=${n})`, [['u32', n]]);
+  const { pipeline, entries, lanes } = variant(device, act, n, 'forward');
+  const params = createUniformBuffer(device, `activation.fwd.params(n=${n})`, [['u32', entries]]);
   return {
-    label: `${act}.forward(n=${n})`,
+    label: `${act}.forward(n=${n}${lanes === 4 ? ', vec4' : ''})`,
     pipeline,
     bindGroup: makeBindGroup(device, `${act}.forward`, pipeline, [x, y, params]),
-    workgroups: grid1d(n, WG),
+    workgroups: grid1d(entries, WG),
   };
 }
 
 /** dx = dy * act'(x) over n elements (x = the pre-activation). */
 export function activationBackward(device: GPUDevice, act: Activation, n: number, x: GPUBuffer, dy: GPUBuffer, dx: GPUBuffer): Dispatch {
-  const pipeline = getPipeline(device, 'activation', code, { ACT: ACTIVATION_IDS[act], WG }, 'backward');
-  const params = createUniformBuffer(device, `activation.bwd.params(n=${n})`, [['u32', n]]);
+  const { pipeline, entries, lanes } = variant(device, act, n, 'backward');
+  const params = createUniformBuffer(device, `activation.bwd.params(n=${n})`, [['u32', entries]]);
   return {
-    label: `${act}.backward(n=${n})`,
+    label: `${act}.backward(n=${n}${lanes === 4 ? ', vec4' : ''})`,
     pipeline,
     bindGroup: makeBindGroup(device, `${act}.backward`, pipeline, [x, dx, params, dy]),
-    workgroups: grid1d(n, WG),
+    workgroups: grid1d(entries, WG),
   };
 }

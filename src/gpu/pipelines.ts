@@ -47,3 +47,16 @@ export function getPipeline(
 export function pipelineCount(device: GPUDevice): number {
   return caches.get(device)?.size ?? 0;
 }
+
+/** The line of an elementwise shader that its vec4f variant replaces (adamw, sgd, activation). */
+const ELEM_F32 = 'alias Elem = f32;';
+
+/**
+ * The pipeline of a shader whose arrays hold `Elem` entries: as written (lanes 1, Elem = f32) or its
+ * vec4f variant (lanes 4, cached under `<name>.vec4`). Throws when the shader has no Elem alias line.
+ */
+export function getElemPipeline(device: GPUDevice, name: string, code: string, lanes: 1 | 4, overrides: Overrides = {}, entryPoint = 'main'): GPUComputePipeline {
+  if (!code.includes(ELEM_F32)) throw new Error(`${name}: the shader has no '${ELEM_F32}' line`);
+  if (lanes === 1) return getPipeline(device, name, code, overrides, entryPoint);
+  return getPipeline(device, `${name}.vec4`, code.replace(ELEM_F32, 'alias Elem = vec4f;'), overrides, entryPoint);
+}

@@ -7,9 +7,9 @@
  * together, at most RUNS_PER_BATCH at a time. Its buffers hold every run of the batch side by side:
  * the flat parameters (and gradients, optimizer moments) with ranks padded to the batch's largest, and
  * per layer the activations (R, batch, width), and, when the eval set is longer than the batch, the
- * eval pass's forward activations (R, eval chunk, width) (evalChunkRows). So the largest buffer grows with the runs per batch; it
- * must stay under the adapter's maxStorageBufferBindingSize and maxBufferSize. f32 everywhere; an
- * estimate of that layout, not a measurement.
+ * eval pass's forward activations (R, eval chunk, width) (evalChunkRows). So the largest buffer grows
+ * with the runs per batch; it must stay under the adapter's maxStorageBufferBindingSize and
+ * maxBufferSize. f32 everywhere; an estimate of that layout, not a measurement.
  */
 import { costOf, formatBytes, stateFloatsPerParam } from '../config/cost';
 import type { RunConfig } from '../config/schema';

@@ -1,6 +1,6 @@
 /** Launcher for shaders/activation.wgsl: GELU (tanh) / ReLU forward and backward. */
 import code from '../../../shaders/activation.wgsl?raw';
-import { getPipeline } from '../pipelines';
+import { getElemPipeline } from '../pipelines';
 import { makeBindGroup, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
 import { grid1d } from '../util';
@@ -9,23 +9,17 @@ export type Activation = 'gelu_tanh' | 'relu';
 export const ACTIVATION_IDS: Record<Activation, number> = { gelu_tanh: 0, relu: 1 };
 const WG = 256;
 
-/** y = act(x) over n elements. */
-/** The line of the shader that the vec4f variant replaces. */
-const ELEM_F32 = 'alias Elem = f32;';
-
 /**
  * The pipeline for n elements: the vec4f variant (4 elements a thread) when n is a multiple of 4, which
  * ran the elementwise passes of a batched sweep step ~2x faster on SwiftShader; else one element a thread.
  */
 function variant(device: GPUDevice, act: Activation, n: number, entry: 'forward' | 'backward') {
   const lanes = n % 4 === 0 ? 4 : 1;
-  const pipeline =
-    lanes === 4
-      ? getPipeline(device, 'activation.vec4', code.replace(ELEM_F32, 'alias Elem = vec4f;'), { ACT: ACTIVATION_IDS[act], WG }, entry)
-      : getPipeline(device, 'activation', code, { ACT: ACTIVATION_IDS[act], WG }, entry);
+  const pipeline = getElemPipeline(device, 'activation', code, lanes, { ACT: ACTIVATION_IDS[act], WG }, entry);
   return { pipeline, entries: n / lanes, lanes };
 }
 
+/** y = act(x) over n elements. */
 export function activationForward(device: GPUDevice, act: Activation, n: number, x: GPUBuffer, y: GPUBuffer): Dispatch {
   const { pipeline, entries, lanes } = variant(device, act, n, 'forward');
   const params = createUniformBuffer(device, `activation.fwd.params(n=${n})`, [['u32', entries]]);

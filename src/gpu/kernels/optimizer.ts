@@ -2,7 +2,7 @@
  * What the optimizer launchers (adamw.ts, sgd.ts) share: one dispatch over a flat buffer of parameter
  * groups, a uniform header and a storage table of per-group constants, both rewritten by setStep.
  */
-import { getPipeline } from '../pipelines';
+import { getElemPipeline } from '../pipelines';
 import { createStorageBuffer } from '../buffers';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer, writeUniforms, type UniformField } from '../uniforms';
@@ -27,9 +27,6 @@ export interface OptimizerKernel {
   elemBuffers: number;
 }
 
-/** The line of the shaders that the vec4f variant replaces. */
-const ELEM_F32 = 'alias Elem = f32;';
-
 /**
  * 4 when every Elem array can be read as vec4f: n, every group boundary and ITEMS multiples of 4, and
  * every explicitly sized binding a multiple of 16 bytes; else 1.
@@ -47,10 +44,7 @@ export function createOptimizer(device: GPUDevice, kernel: OptimizerKernel, n: n
   const params = createUniformBuffer(device, `${kernel.name}.params(n=${n})`, kernel.header(0, 1));
   const table = createStorageBuffer(device, `${kernel.name}.groups(${groups.length})`, Math.max(1, groups.length) * 32);
   const lanes = optimizerLanes(n, groups, tiling, buffers.slice(0, kernel.elemBuffers));
-  if (!kernel.code.includes(ELEM_F32)) throw new Error(`${kernel.name}: the shader has no '${ELEM_F32}' line`);
-  const name = lanes === 4 ? `${kernel.name}.vec4` : kernel.name;
-  const code = lanes === 4 ? kernel.code.replace(ELEM_F32, 'alias Elem = vec4f;') : kernel.code;
-  const pipeline = getPipeline(device, name, code, { WG: tiling.wg, ITEMS: tiling.items, LANES: lanes }, 'main');
+  const pipeline = getElemPipeline(device, kernel.name, kernel.code, lanes, { WG: tiling.wg, ITEMS: tiling.items, LANES: lanes });
   return {
     lanes,
     dispatch: {

@@ -1,7 +1,7 @@
 /**
  * Sweep throughput: 16 LoRA runs (ranks 1, 2, 4, 8 x four learning rates) on a small variant of the
  * default task, trained batched (SweepRunner.run(true): one group, one submit per step for all 16) against
- * the same runs one after another (run(false): a GpuTrainer each), in adapter-steps per second
+ * the same runs one after another (run(false): a one-run Trainer each), in adapter-steps per second
  * (16 runs x steps / seconds). Everything a sweep does is timed: per-step input upload, log-step
  * readbacks and eval passes, each run's trained tensors read back at its end. The task (base model,
  * sigma^2) is built once per runner before timing; it is the same work for both.

@@ -1,6 +1,6 @@
 /**
  * The training-step peer: our model and step written with TensorFlow.js ops (WebGPU backend), from the
- * same TrainSetup as GpuTrainer, so both start from identical weights:
+ * same TrainSetup as our Trainer, so both start from identical weights:
  *   targets  y = teacher(x)                                   (frozen teacher forward, every step, as ours)
  *   student  z_i = h W_i^T (+ s (h A_i^T) B_i^T on LoRA layers), h = gelu_tanh(z) but after the head
  *   loss     lossScale * mean((f - y)^2), gradients by tf.variableGrads
@@ -14,9 +14,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradient functions (the @tensorflow/tfjs bundle does this import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { groupHypers } from '../src/engine/groups';
-import { paramLayout } from '../src/engine/layout';
-import type { TrainSetup } from '../src/engine/types';
+import { groupHypers, paramLayout } from '../src/engine/layout';
+import type { StepHyper, TrainSetup } from '../src/engine/types';
 
 type TF = typeof tfc;
 type T2 = tfc.Tensor2D;
@@ -31,7 +30,7 @@ interface Trainable {
   p: tfc.Variable;
   m: tfc.Variable;
   v: tfc.Variable;
-  /** Its learning rate is lr * lrMul (LoRA+ for B; 1 otherwise), as src/engine/groups.ts. */
+  /** Its learning rate is lr * lrMul (LoRA+ for B; 1 otherwise), as groupHypers in src/engine/layout.ts. */
   lrMul: number;
 }
 
@@ -48,6 +47,8 @@ export class TfTrainer {
   constructor(
     private readonly tf: TF,
     private readonly setup: TrainSetup,
+    /** Weight decay, LoRA+ ratio and clip, fixed for the peer's whole run (its lr comes per step). */
+    private readonly hyper: Omit<StepHyper, 'lr'>,
   ) {
     const { spec, optim } = setup;
     if (spec.bias || spec.loss !== 'mse' || !setup.teacher || setup.dropout > 0 || setup.accum !== 1 || optim.kind !== 'adamw' || spec.activation !== 'gelu_tanh')
@@ -57,11 +58,11 @@ export class TfTrainer {
     const s = (x: number) => tf.scalar(x);
     this.k = {
       half: s(0.5), one: s(1), geluK: s(GELU_K), geluC: s(GELU_C), scale: s(spec.scaling), lossScale: s(setup.lossScale),
-      clip: s(optim.clip), clipEps: s(1e-6), b1: s(optim.beta1), b1c: s(1 - optim.beta1), b2: s(optim.beta2), b2c: s(1 - optim.beta2), eps: s(optim.eps),
+      clip: s(hyper.clip), clipEps: s(1e-6), b1: s(optim.beta1), b1c: s(1 - optim.beta1), b2: s(optim.beta2), b2c: s(1 - optim.beta2), eps: s(optim.eps),
     };
     const mat = (data: Float32Array, rows: number, cols: number) => tf.tensor2d(data, [rows, cols]);
     const layout = paramLayout(spec);
-    const hypers = groupHypers(layout, 1, optim);
+    const hypers = groupHypers(layout, { ...hyper, lr: 1 });
     const lrMul = new Map(layout.groups.map((g, j) => [g.name, hypers[j].lr]));
     // tf.variable shares the initial tensor's data and holds its own reference: drop ours.
     const variable = (init: tfc.Tensor, name: string, trainable = true) => {
@@ -122,7 +123,7 @@ export class TfTrainer {
       const { value, grads } = tf.variableGrads(() => tf.mul(k.lossScale, tf.mean(tf.squaredDifference(this.forward(X, false), Y))) as tfc.Scalar, vars);
       const g = vars.map((v) => grads[v.name]);
       let coef: tfc.Tensor = k.one;
-      if (optim.clip > 0) {
+      if (this.hyper.clip > 0) {
         const norm = tf.sqrt(tf.addN(g.map((gi) => tf.sum(tf.square(gi)))));
         coef = tf.minimum(k.one, tf.div(k.clip, tf.add(norm, k.clipEps)));
       }
@@ -132,7 +133,7 @@ export class TfTrainer {
       const perLr = new Map<number, { decay: tfc.Scalar; stepSize: tfc.Scalar }>();
       const scalarsFor = (lrj: number) => {
         let s = perLr.get(lrj);
-        if (!s) perLr.set(lrj, (s = { decay: tf.scalar(1 - lrj * optim.weightDecay), stepSize: tf.scalar(lrj / bc1) }));
+        if (!s) perLr.set(lrj, (s = { decay: tf.scalar(1 - lrj * this.hyper.weightDecay), stepSize: tf.scalar(lrj / bc1) }));
         return s;
       };
       this.trainables.forEach((v, j) => {

@@ -1,6 +1,6 @@
 /**
  * Training-step throughput on the default task (n 128, L 2, dIn 32, dOut 10, batch 64, GELU tanh, MSE
- * against the GPU teacher, clip 1, AdamW): our GpuTrainer (one submit per step) against the same model
+ * against the GPU teacher, clip 1, AdamW): our Trainer (one run, one submit per step) against the same model
  * and step written with TensorFlow.js ops (bench/tfjsModel.ts), LoRA r 8 and full fine-tuning, in
  * steps per second. Both start from the same TrainSetup (base, teacher, LoRA init) and see the same
  * inputs; before timing, the first CHECK_STEPS losses of both are compared with the CPU float64
@@ -10,8 +10,8 @@
  * A repetition ends with one logged step (ours; no eval pass) or one loss readback (tfjs): the sync.
  */
 import { DEFAULT_CONFIG, type RunConfig } from '../src/config/schema';
-import { buildSetup, stepInputs } from '../src/engine/setup';
-import { GpuTrainer } from '../src/engine/trainer';
+import { buildSetup, hyperAt, stepInputs } from '../src/engine/setup';
+import { Trainer } from '../src/engine/trainer';
 import { CpuTrainer } from '../src/ref/trainer';
 import { buildTask } from '../src/tasks/toy';
 import { tfWebgpu } from './tfjs';
@@ -34,18 +34,20 @@ async function measureMode(ctx: BenchContext, mode: RunConfig['mode'], p: RepPla
   const setup = buildSetup(cfg, task);
   const inputs = Array.from({ length: INPUTS }, (_, i) => stepInputs(cfg, task, i + 1)[0]);
   const lr = cfg.lr;
+  // the default peak lr held constant (see the header), the config's weight decay, LoRA+ ratio and clip
+  const hypers = [{ ...hyperAt(cfg, 1), lr }];
   const label = `${mode} n${cfg.width} L${cfg.layers} ${cfg.dIn}->${cfg.dOut} B${cfg.batch}` + (mode === 'lora' ? ` r${cfg.r}` : '');
 
-  const ours = new GpuTrainer(device, setup);
+  const ours = new Trainer(device, setup);
   const tf = await tfWebgpu();
-  const peer = new TfTrainer(tf, setup);
+  const peer = new TfTrainer(tf, setup, hypers[0]);
   try {
     const ref = new CpuTrainer(setup);
     const rows: string[] = [];
     for (let t = 1; t <= CHECK_STEPS; t++) {
       const x = inputs[(t - 1) % INPUTS];
-      const want = ref.step({ t, lr, x: [x] }).loss;
-      const o = (await ours.step({ t, lr, x: [x] }, true, false))!.loss;
+      const want = ref.step({ t, hypers, x: [x] }).loss;
+      const o = (await ours.step({ t, hypers, x: [x] }, true, false))![0].loss;
       const lt = peer.step(x, t, lr);
       const q = (await lt.data())[0];
       lt.dispose();
@@ -59,11 +61,11 @@ async function measureMode(ctx: BenchContext, mode: RunConfig['mode'], p: RepPla
     const oursRep = async (iters: number) => {
       for (let i = 1; i < iters; i++) {
         tOurs++;
-        await ours.step({ t: tOurs, lr, x: [inputs[tOurs % INPUTS]] }, false);
+        await ours.step({ t: tOurs, hypers, x: [inputs[tOurs % INPUTS]] }, false);
       }
       tOurs++;
-      const log = await ours.step({ t: tOurs, lr, x: [inputs[tOurs % INPUTS]] }, true, false);
-      if (!Number.isFinite(log!.loss)) throw new CheckFailed(`trainstep ours ${label}: loss ${log!.loss} at step ${tOurs}`);
+      const log = (await ours.step({ t: tOurs, hypers, x: [inputs[tOurs % INPUTS]] }, true, false))![0];
+      if (!Number.isFinite(log.loss)) throw new CheckFailed(`trainstep ours ${label}: loss ${log.loss} at step ${tOurs}`);
     };
     let tPeer = CHECK_STEPS;
     const peerRep = async (iters: number) => {

@@ -7,7 +7,9 @@
 // M, N, K >= 1 is correct. Staging loads walk the contiguous storage axis (coalesced for either layout).
 // Batched (a sweep's R runs): grid z = batch * FZ + fold; operand X of batch b starts at
 // offsetX + b * strideX (elements; stride 0 = shared by every batch); alpha is multiplied by alphas[b]
-// when hasAlphas (each run's LoRA scaling). One matrix is batch count 1, offsets and strides 0.
+// when hasAlphas (each run's LoRA scaling); bias of batch b starts at offsetBias + b * strideBias (a
+// fully trained run's own bias, or one shared frozen bias with stride 0). One matrix is batch count 1,
+// offsets and strides 0.
 // Dispatch: (ceil(N/BN), gy, count * FZ) with gy*FZ >= ceil(M/BM); row tile = wid.y + (wid.z % FZ) * gy.
 // Overrides: TRANS_A, TRANS_B (layouts); WG_M, WG_N (WG_M*WG_N <= 256), TK (% 4 == 0), RM, RN (4 or 8);
 // ACC (accumulate into C).
@@ -24,6 +26,7 @@ override ACC: bool = false;
 struct Params {
   M: u32, N: u32, K: u32, alpha: f32, hasBias: u32,
   fz: u32, hasAlphas: u32, offsetA: u32, offsetB: u32, offsetC: u32, strideA: u32, strideB: u32, strideC: u32,
+  offsetBias: u32, strideBias: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -37,6 +40,7 @@ struct Params {
 var<private> baseA: u32;
 var<private> baseB: u32;
 var<private> baseC: u32;
+var<private> baseBias: u32;
 var<private> alphaB: f32;
 
 // k-major tiles in vec4s of 4 consecutive rows (As) or columns (Bs): As[k][m/4], Bs[k][n/4].
@@ -68,6 +72,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   baseA = params.offsetA + batch * params.strideA;
   baseB = params.offsetB + batch * params.strideB;
   baseC = params.offsetC + batch * params.strideC;
+  baseBias = params.offsetBias + batch * params.strideBias;
   alphaB = params.alpha;
   if (params.hasAlphas != 0u) { alphaB *= alphas[batch]; }
   let row0 = (wid.y + (wid.z % params.fz) * nwg.y) * WG_M * RM;
@@ -126,7 +131,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 fn loadBias(n: u32) -> vec4f {
   if (params.hasBias == 0u) { return vec4f(); }
   var v = vec4f();
-  for (var j = 0u; j < 4u; j++) { if (n + j < params.N) { v[j] = bias[n + j]; } }
+  for (var j = 0u; j < 4u; j++) { if (n + j < params.N) { v[j] = bias[baseBias + n + j]; } }
   return v;
 }
 

@@ -6,7 +6,7 @@
 import type { RunConfig } from '../config/schema';
 import { buildTask } from '../tasks/toy';
 import { buildSetup } from './setup';
-import { GpuTrainer } from './trainer';
+import { Trainer } from './trainer';
 import type { TensorMap } from './protocol';
 
 export async function forwardOutputs(device: GPUDevice, cfg: RunConfig, tensors: TensorMap, inputs: Float32Array, rows: number): Promise<{ base: Float32Array; adapted: Float32Array }> {
@@ -14,7 +14,7 @@ export async function forwardOutputs(device: GPUDevice, cfg: RunConfig, tensors:
   const task = buildTask({ ...cfg, evalSize: Math.max(16, rows) });
   const run = async (t: TensorMap, c: RunConfig) => {
     const setup = { ...buildSetup(c, task, t), evalX: inputs, evalRows: rows };
-    const tr = new GpuTrainer(device, setup);
+    const tr = new Trainer(device, setup);
     try {
       return await tr.evalOutputs();
     } finally {

@@ -7,8 +7,11 @@
  * B_i (out, r), scaling s) or fully trained (W_i, b_i in the flat buffer).
  */
 import type { Activation } from '../ref/activation';
+import type { GroupHyper } from '../gpu/kernels/paramGroups';
+import type { LayerMode } from '../gpu/layers/lora_linear';
+import type { StepHyper } from './types';
 
-export type LayerMode = 'frozen' | 'lora' | 'full';
+export type { LayerMode };
 export type LossKind = 'mse' | 'ce';
 
 export interface MlpSpec {
@@ -89,4 +92,12 @@ export function slot(layout: ParamLayout, name: string): TensorSlot | undefined 
 /** Does layer i need dL/dX (its input gradient)? Only when some earlier layer trains. */
 export function needsInputGrad(spec: MlpSpec, i: number): boolean {
   return spec.modes.slice(0, i).some((m) => m !== 'frozen');
+}
+
+/**
+ * Per-group optimizer hyperparameters of one run for a step: group A and full fine-tuning get the
+ * learning rate, group B gets lr * loraPlusRatio (LoRA+); weight decay is the same everywhere.
+ */
+export function groupHypers(layout: ParamLayout, h: StepHyper): GroupHyper[] {
+  return layout.groups.map((g) => ({ lr: g.name === 'B' ? h.lr * h.loraPlusRatio : h.lr, weightDecay: h.weightDecay }));
 }

@@ -4,7 +4,7 @@
  */
 import type { AdapterSummary, GpuErrorKind } from '../gpu/device';
 import type { RunConfig } from '../config/schema';
-import type { StepLog } from './types';
+import type { StepHyper, StepLog } from './types';
 
 export type ToEngine =
   | { type: 'init' }
@@ -40,7 +40,11 @@ export interface SweepRunSpec {
 /** Trainable tensors by layout name: 'A<i>' (r, in), 'B<i>' (out, r), 'W<i>' (out, in) for layer i. */
 export type TensorMap = Record<string, Float32Array>;
 
-export interface MetricPoint extends StepLog {
+/**
+ * A logged step: what the GPU measured, and the hyperparameters the step ran with (points read back
+ * from older files or CSVs may have only the learning rate).
+ */
+export interface MetricPoint extends StepLog, Partial<Omit<StepHyper, 'lr'>> {
   lr: number;
   stepsPerSec: number;
 }

@@ -10,7 +10,8 @@ import type { ToyTask } from '../tasks/toy';
 import { initLora } from '../tasks/init';
 import { Rng } from '../rng';
 import type { LayerMode, MlpSpec } from './layout';
-import type { TrainSetup } from './types';
+import type { StepHyper, TrainSetup } from './types';
+import { lrAt } from './schedule';
 
 /** A loss this far above the normalised start (about 1) is divergence, not training. */
 export const DIVERGE_BOUND = 1e4;
@@ -68,9 +69,6 @@ export function buildSetup(cfg: RunConfig, task: ToyTask, tensors: Record<string
       beta2: cfg.beta2,
       eps: cfg.eps,
       momentum: cfg.momentum,
-      weightDecay: cfg.weightDecay,
-      clip: cfg.clip,
-      loraPlusRatio: cfg.loraPlusRatio,
     },
     dropout: cfg.mode === 'lora' ? cfg.lora_dropout : 0,
     seed: cfg.seed,
@@ -89,4 +87,9 @@ function checked(t: Float32Array | undefined, size: number, name: string): Float
 /** The micro-batch inputs of optimizer step t (1-based): micro-batches (t-1)*accum .. t*accum-1. */
 export function stepInputs(cfg: RunConfig, task: ToyTask, t: number): Float32Array[] {
   return Array.from({ length: cfg.accum }, (_, k) => task.inputsAt((t - 1) * cfg.accum + k, cfg.batch));
+}
+
+/** A run's per-step hyperparameters at optimizer step t (1-based), from its current (live) config. */
+export function hyperAt(cfg: RunConfig, t: number): StepHyper {
+  return { lr: lrAt(t - 1, cfg.steps, cfg), weightDecay: cfg.weightDecay, loraPlusRatio: cfg.loraPlusRatio, clip: cfg.clip };
 }

@@ -3,36 +3,36 @@
  * training step: same setup, same inputs, losses and parameters agree within f32 tolerance.
  */
 import { describe, expect, it } from 'vitest';
-import { GpuTrainer } from './trainer';
+import { Trainer } from './trainer';
 import { CpuTrainer } from '../ref/trainer';
 import { testDevice, withErrorScope } from '../test/gpu';
 import { assertClose } from '../test/compare';
-import { goldenCase, goldenSetup, goldenTrainable, GOLDEN_LR, GOLDEN_STEPS } from '../test/goldenTrainStep';
+import { goldenCase, goldenSetup, goldenTrainable, GOLDEN_HYPER, GOLDEN_STEPS } from '../test/goldenTrainStep';
 import { DEFAULT_CONFIG, type RunConfig } from '../config/schema';
 import { buildTask } from '../tasks/toy';
-import { buildSetup, stepInputs } from './setup';
-import { lrAt } from './schedule';
+import { buildSetup, hyperAt, stepInputs } from './setup';
 import type { StepLog } from './types';
 
 describe('GPU trainer vs the PyTorch golden training step', () => {
   it.each(['lora', 'fft'] as const)('%s: 3 AdamW steps with clipping', async (mode) => {
     const device = await testDevice();
     const g = goldenCase(mode);
-    const tr = new GpuTrainer(device, goldenSetup(mode));
+    const tr = new Trainer(device, goldenSetup(mode));
     const x = Float32Array.from(g.X);
     const target = Float32Array.from(g.target);
     for (let k = 1; k <= GOLDEN_STEPS; k++) {
-      const log = await withErrorScope(device, () => tr.step({ t: k, lr: GOLDEN_LR, x: [x], targets: [target] }, true));
-      expect(Math.abs(log!.loss - g.loss_before_each_step[k - 1])).toBeLessThan(1e-5);
+      const log = (await withErrorScope(device, () => tr.step({ t: k, hypers: [GOLDEN_HYPER], x: [x], targets: [target] }, true)))![0];
+      expect(Math.abs(log.loss - g.loss_before_each_step[k - 1])).toBeLessThan(1e-5);
       if (k === 1) {
-        const grads = await tr.readGrads();
+        const grads = await tr.readBlock('grads');
         goldenTrainable(mode).forEach((name, j) => {
-          const s = tr.st.layout.tensors.find((t) => t.name === name)!;
+          const s = tr.st.layout.block.tensors.find((t) => t.name === name)!;
           assertClose(grads.subarray(s.offset, s.offset + s.size), g.grads_at_step_1[j], { atol: 1e-6, rtol: 1e-4 }, `grad ${name}`);
         });
       }
     }
-    for (const [j, name] of goldenTrainable(mode).entries()) assertClose(await tr.readTensor(name), g.params_after_3_steps[j], { atol: 1e-5, rtol: 1e-4 }, `param ${name}`);
+    const trained = await tr.readRun();
+    for (const [j, name] of goldenTrainable(mode).entries()) assertClose(trained[name], g.params_after_3_steps[j], { atol: 1e-5, rtol: 1e-4 }, `param ${name}`);
     tr.destroy();
   });
 });
@@ -45,15 +45,15 @@ async function parity(over: Partial<RunConfig>, steps = 20, tol = 2e-4) {
   const cfg: RunConfig = { ...DEFAULT_CONFIG, ...SMALL, ...over };
   const task = buildTask(cfg);
   const setup = buildSetup(cfg, task);
-  const gpu = new GpuTrainer(device, setup);
+  const gpu = new Trainer(device, setup);
   const cpu = new CpuTrainer(setup);
   const logs: [StepLog, StepLog][] = [];
   for (let t = 1; t <= steps; t++) {
-    const input = { t, lr: lrAt(t - 1, cfg.steps, cfg), x: stepInputs(cfg, task, t) };
+    const input = { t, hypers: [hyperAt(cfg, t)], x: stepInputs(cfg, task, t) };
     const evaluate = t % 5 === 0;
     const g = await gpu.step(input, true, evaluate);
     const c = cpu.step(input, evaluate);
-    logs.push([g!, c]);
+    logs.push([g![0], c]);
   }
   for (const [g, c] of logs) {
     expect(g.divergedStep).toBe(c.divergedStep);
@@ -67,7 +67,7 @@ async function parity(over: Partial<RunConfig>, steps = 20, tol = 2e-4) {
   }
   // Adam divides by sqrt(v): an entry whose gradient is ~0 moves by ~lr whatever its sign noise, so
   // f32 rounding can show up at the 1e-5 level in parameters while the losses agree to 1e-4 relative.
-  if (!logs.some(([, c]) => c.divergedStep > 0)) assertClose(await gpu.readParams(), cpu.params, { atol: 1e-4, rtol: 2e-3 }, 'params after training');
+  if (!logs.some(([, c]) => c.divergedStep > 0)) assertClose(await gpu.readBlock('params'), cpu.params, { atol: 1e-4, rtol: 2e-3 }, 'params after training');
   // training did something
   expect(logs[steps - 1][1].loss).not.toBe(logs[0][1].loss);
   gpu.destroy();
@@ -103,9 +103,9 @@ describe('GPU trainer vs CPU reference trainer, 20 steps of the toy task', () =>
     const cfg: RunConfig = { ...DEFAULT_CONFIG, ...SMALL };
     const run = async () => {
       const task = buildTask(cfg);
-      const tr = new GpuTrainer(device, buildSetup(cfg, task));
+      const tr = new Trainer(device, buildSetup(cfg, task));
       const out: number[] = [];
-      for (let t = 1; t <= 10; t++) out.push((await tr.step({ t, lr: lrAt(t - 1, cfg.steps, cfg), x: stepInputs(cfg, task, t) }, true))!.loss);
+      for (let t = 1; t <= 10; t++) out.push((await tr.step({ t, hypers: [hyperAt(cfg, t)], x: stepInputs(cfg, task, t) }, true))![0].loss);
       tr.destroy();
       return out;
     };

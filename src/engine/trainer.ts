@@ -1,115 +1,183 @@
 /**
- * The GPU trainer: one run, its buffers allocated once, its dispatch lists and bind groups made once,
- * one command encoder and one queue.submit per training step. Scalars (loss, gradient statistics,
- * divergence step, eval loss) are copied into a staging ring only at logging steps and mapped
- * asynchronously: the GPU runs ahead while the host reads.
- * Same math as src/ref/trainer.ts (the CPU reference), which the tests compare it with.
+ * The trainer: R runs of one group (same task, data, batch, targets, optimizer kind; R = 1 is a single
+ * run) trained together, one command encoder and one submit per step for all of them: every matmul
+ * batched over runs, one fused optimizer dispatch over every run's parameters, per-run loss, gradient
+ * norm, clip coefficient and divergence watch, each one dispatch for all runs. The per-run
+ * hyperparameters (learning rate, weight decay, LoRA+ ratio, clipping threshold) are written before
+ * every submit, so a live change applies from the next step. Scalars are copied into a staging slot
+ * only at logging steps. Same math as src/ref/trainer.ts (the CPU reference), which the tests compare
+ * it with.
  */
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch';
-import { readF32 } from '../gpu/buffers';
-import { reduceStats, STATS } from '../gpu/kernels/reduce';
+import { createStorageBuffer, readF32 } from '../gpu/buffers';
+import { reduceStatsSegments, STATS } from '../gpu/kernels/reduce';
+import { mseLossSegments } from '../gpu/kernels/mse';
+import { crossEntropyLoss } from '../gpu/kernels/cross_entropy';
 import { clipCoef } from '../gpu/kernels/clip';
 import { createAdamW } from '../gpu/kernels/adamw';
 import { createSgd } from '../gpu/kernels/sgd';
 import { createWatch, type Watch } from '../gpu/kernels/watch';
-import { lossDispatches } from './gpuLoss';
+import type { GroupHyper } from '../gpu/kernels/paramGroups';
 import { StagingRing } from '../gpu/staging';
 import { dropoutKey } from '../ref/dropout';
-import { allocateState, sliceRef, type GpuState } from './gpuState';
-import { studentBackward, studentForward, teacherForward, type KeyedDropout } from './gpuPasses';
-import { groupHypers } from './groups';
-import { layerCount, slot } from './layout';
+import { ALIGN, layerCount } from './layout';
 import type { StepInput, StepLog, TrainSetup } from './types';
+import { batchedGroups, EVAL_BUFFER_BUDGET } from './runLayout';
+import { sharedPrefix, studentBackward, studentForward, teacherForward, type KeyedDropout, type SharedPrefix } from './passes';
+import { allocateBatched, type BatchedRunInit, type BatchedState } from './state';
 
-interface MicroStep {
-  dispatches: Dispatch[];
-  dropouts: KeyedDropout[];
+const ref = (buffer: GPUBuffer, offsetElems: number, sizeElems: number): GPUBufferBinding => ({ buffer, offset: offsetElems * 4, size: Math.max(4, sizeElems * 4) });
+
+/**
+ * Where each logged quantity sits in a staging slot, in f32 elements: the copy side (step) and the read
+ * side (decode) both use this table. Every region is R (or R x accum, R x eval chunks) slots of ALIGN.
+ */
+export function stagingLayout(runs: number, accum: number, evalChunks: number) {
+  const loss = 0; // (run, micro) slots: [loss, accuracy]
+  const stats = loss + runs * accum * ALIGN; // run slots: [sumsq, nonfinite, sum]
+  const watch = stats + runs * ALIGN; // run slots: u32 first diverged step
+  const evalOut = watch + runs * ALIGN; // (run, chunk) slots: [loss, accuracy]
+  const floats = evalOut + runs * Math.max(1, evalChunks) * ALIGN;
+  return { loss, stats, watch, evalOut, floats };
 }
 
-export class GpuTrainer {
-  readonly st: GpuState;
-  private micro: MicroStep[] = [];
+/** The single-run setup's initial factors, as one run of a group. */
+export function singleRun(setup: TrainSetup): BatchedRunInit[] {
+  return [{ r: setup.spec.r, scaling: setup.spec.scaling, loraA: setup.loraA, loraB: setup.loraB }];
+}
+
+export class Trainer {
+  readonly st: BatchedState;
+  readonly runs: number;
+  private micro: { dispatches: Dispatch[]; dropouts: KeyedDropout[] }[] = [];
   private tail: Dispatch[] = [];
   private evalPass: Dispatch[] = [];
-  private optimizer: { setStep(t: number, hyper: { lr: number; weightDecay: number }[]): void };
+  private optimizer: { dispatch: Dispatch; setStep(t: number, hyper: GroupHyper[]): void };
+  private clip: { setMaxNorm(v: number[]): void };
   private watch: Watch;
-  private clip: { setMaxNorm(v: number): void };
+  private groups: ReturnType<typeof batchedGroups>;
   private ring: StagingRing;
-  private readonly slotFloats: number;
+  private readonly slot: ReturnType<typeof stagingLayout>;
 
   constructor(
     readonly device: GPUDevice,
+    /** Everything shared; spec.r is the group's largest rank, spec.scaling is unused (per-run alphas). */
     readonly setup: TrainSetup,
+    /** Each run's rank, scaling and initial factors (default: the setup's own, one run). */
+    runs: BatchedRunInit[] = singleRun(setup),
+    /** Bytes per eval activation buffer (tests shrink it; see evalChunkRows). */
+    evalBudget = EVAL_BUFFER_BUDGET,
   ) {
-    const st = (this.st = allocateState(device, setup, 'run'));
+    const R = (this.runs = runs.length);
+    const st = (this.st = allocateBatched(device, setup, runs, evalBudget));
     const { spec } = setup;
     const L = layerCount(spec);
     const dOut = spec.sizes[L];
     const B = setup.batch;
+    const zLast = st.z[L - 1];
+    // MSE: one segmented dispatch for all runs (one workgroup each); cross-entropy: per-run dispatches.
+    const lossSet = (pred: GPUBuffer, predStride: number, rows: number, target: GPUBuffer, targetOff: number, labels: GPUBuffer, labelsOff: number, grad: GPUBuffer, out: GPUBuffer, slot: (i: number) => number, gradScale: number): Dispatch[] =>
+      spec.loss === 'mse'
+        ? [
+            mseLossSegments(device, {
+              segments: R,
+              n: rows * dOut,
+              segStride: predStride,
+              pred,
+              target: ref(target, targetOff, rows * dOut),
+              grad,
+              out: ref(out, slot(0), (R - 1) * (slot(1) - slot(0)) + 1),
+              outStride: slot(1) - slot(0),
+              scale: setup.lossScale,
+              gradScale,
+            }),
+          ]
+        : Array.from({ length: R }, (_, i) =>
+            crossEntropyLoss(device, {
+              rows,
+              classes: dOut,
+              logits: ref(pred, i * predStride, rows * dOut),
+              labels: ref(labels, labelsOff, rows),
+              grad: ref(grad, i * predStride, rows * dOut),
+              out: ref(out, slot(i), 2),
+              gradScale,
+            }).dispatches,
+          ).flat();
+
     for (let k = 0; k < setup.accum; k++) {
-      const X = sliceRef(st.x, k * st.xStride, B * spec.sizes[0]);
-      const Y = sliceRef(st.y, k * st.yStride, B * dOut);
-      const labels = sliceRef(st.labels, k * st.yStride, B);
+      const X = ref(st.x, k * st.xStride, B * spec.sizes[0]);
       const list: Dispatch[] = [];
-      if (setup.teacher) list.push(...teacherForward(device, setup, { W: st.teacherW, b: st.teacherB }, X, B, st.acts, Y, labels));
-      const fwd = studentForward(device, st, setup, X, st.acts, true);
+      if (setup.teacher) list.push(...teacherForward(device, st, setup, X, B, ref(st.y, k * st.yStride, B * dOut), ref(st.labels, k * st.yStride, B)));
+      const fwd = studentForward(device, st, setup, X, B, true);
       list.push(...fwd.dispatches);
-      list.push(
-        ...lossDispatches(device, setup, {
-          rows: B,
-          pred: st.acts.z[L - 1],
-          target: Y,
-          labels,
-          grad: st.grad.gz[L - 1],
-          out: sliceRef(st.lossOut, k * st.lossStride, 2),
-          gradScale: 1 / setup.accum,
-        }),
-      );
+      list.push(...lossSet(zLast.buf, zLast.stride, B, st.y, k * st.yStride, st.labels, k * st.yStride, st.gz[L - 1].buf, st.lossOut, (i) => (i * setup.accum + k) * ALIGN, 1 / setup.accum));
       const bwd = studentBackward(device, st, setup, X, k > 0);
       list.push(...bwd.dispatches);
-      this.micro.push({ dispatches: list, dropouts: [...fwd.dropouts, ...bwd.dropouts].map((d) => ({ ...d })) });
+      this.micro.push({ dispatches: list, dropouts: [...fwd.dropouts, ...bwd.dropouts] });
     }
-    const n = st.layout.total;
-    const clip = clipCoef(device, { sumsq: st.stats, coef: st.clipCoef, maxNorm: setup.optim.clip });
-    this.clip = clip;
-    const o = setup.optim;
-    const opt =
-      o.kind === 'adamw'
-        ? createAdamW(device, n, st.layout.groups, { params: st.params, grads: st.grads, m: st.m, v: st.v, clipCoef: st.clipCoef }, o)
-        : createSgd(device, n, st.layout.groups, { params: st.params, grads: st.grads, momentum: st.m, clipCoef: st.clipCoef }, { momentum: o.momentum });
-    this.optimizer = opt;
-    this.watch = createWatch(device, setup.accum, st.lossOut, st.stats, st.watch, setup.divergeBound, st.lossStride);
-    this.tail = [...reduceStats(device, n, st.grads, st.stats), clip.dispatch, opt.dispatch, this.watch.dispatch];
 
-    if (st.evalActs && st.evalX) {
-      // eval targets once, at creation; the eval pass itself runs at logging steps
-      const E = setup.evalRows;
-      const targets = teacherForward(device, setup, { W: st.teacherW, b: st.teacherB }, st.evalX, E, st.evalActs, st.evalY!, st.evalLabels!);
-      const enc = device.createCommandEncoder({ label: 'eval.targets' });
-      const pass = enc.beginComputePass({ label: 'eval.targets' });
-      encodeDispatches(pass, targets);
-      pass.end();
-      device.queue.submit([enc.finish()]);
-      this.evalPass = [
-        ...studentForward(device, st, setup, st.evalX, st.evalActs, false).dispatches,
-        ...lossDispatches(device, setup, { rows: E, pred: st.evalActs.z[L - 1], target: st.evalY!, labels: st.evalLabels!, grad: st.evalGrad!, out: st.evalOut, gradScale: 1 }),
-      ];
-    }
-    // staging slot: [loss slots (accum x lossStride) | stats (4) | eval (2) | watch (1)], padded
-    this.slotFloats = setup.accum * st.lossStride + 8;
-    this.ring = new StagingRing(device, this.slotFloats * 4, 4);
+    const bs = st.layout.blockSize;
+    this.groups = batchedGroups(st.layout);
+    const o = setup.optim;
+    const n = st.layout.total;
+    this.optimizer =
+      o.kind === 'adamw'
+        ? createAdamW(device, n, this.groups, { params: st.params, grads: st.grads, m: st.m, v: st.v, clipCoef: st.clipCoefs }, o)
+        : createSgd(device, n, this.groups, { params: st.params, grads: st.grads, momentum: st.m, clipCoef: st.clipCoefs }, { momentum: o.momentum });
+    // every run's gradient statistics in one dispatch (a workgroup per run), then per-run clip and watch
+    const stats = reduceStatsSegments(device, R, bs, bs, st.grads, st.stats, ALIGN);
+    const clip = (this.clip = clipCoef(device, { sumsq: st.stats, coef: st.clipCoefs, runs: R, stride: ALIGN }));
+    this.watch = createWatch(device, setup.accum, st.lossOut, st.stats, st.watch, setup.divergeBound, ALIGN, { runs: R, runStride: setup.accum * ALIGN, slotStride: ALIGN });
+    this.tail = [stats, clip.dispatch, this.optimizer.dispatch, this.watch.dispatch];
+
+    // eval: teacher targets per chunk once; at log steps a forward + per-run loss per chunk (into the
+    // eval activations: the training ones when chunks are batch-sized, see evalChunkRows)
+    const targets: Dispatch[] = [];
+    st.evalChunks.forEach((c, ci) => {
+      if (setup.teacher) targets.push(...teacherForward(device, st, setup, c.x, c.rows, c.y, c.labels));
+      // the eval set is fixed: what every run shares of its forward pass is computed once, here
+      let pre: SharedPrefix | undefined;
+      if (st.zBase) {
+        const f = st.firstTrainable;
+        const keep = (b: GPUBuffer | null) => (b && st.all.push(b), b);
+        const input = f > 0 ? keep(createStorageBuffer(device, `eval${ci}.input`, c.rows * spec.sizes[f] * 4)) : null;
+        const zBase = keep(createStorageBuffer(device, `eval${ci}.zBase`, c.rows * spec.sizes[f + 1] * 4))!;
+        targets.push(...sharedPrefix(device, st, setup, c.x, c.rows, { input, zBase }));
+        pre = { input: input ?? c.x, zBase };
+      }
+      const ev = st.evalActs;
+      this.evalPass.push(...studentForward(device, st, setup, c.x, c.rows, false, ev, pre).dispatches);
+      this.evalPass.push(...lossSet(ev.z[L - 1].buf, ev.z[L - 1].stride, c.rows, c.y, 0, c.labels, 0, ev.gLast.buf, st.evalOut, (i) => (i * st.evalChunks.length + ci) * ALIGN, 1));
+    });
+    if (targets.length) this.submit(targets, 'eval.targets');
+    this.slot = stagingLayout(R, setup.accum, st.evalChunks.length);
+    this.ring = new StagingRing(device, this.slot.floats * 4, 3);
   }
 
-  /** Change the clipping threshold from the next step on (a live setting). */
-  setClip(maxNorm: number): void {
-    this.clip.setMaxNorm(maxNorm);
+  private submit(list: Dispatch[], label: string): void {
+    const enc = this.device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    encodeDispatches(pass, list);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Write the per-run hyperparameter table for step t: every optimizer group's lr and wd, every clip. */
+  private setHypers(input: StepInput): void {
+    const h = input.hypers;
+    if (h.length !== this.runs) throw new Error(`trainer: ${h.length} hyperparameter sets for ${this.runs} runs`);
+    this.optimizer.setStep(
+      input.t,
+      this.groups.map((g) => ({ lr: g.name === 'B' ? h[g.run].lr * h[g.run].loraPlusRatio : h[g.run].lr, weightDecay: h[g.run].weightDecay })),
+    );
+    this.clip.setMaxNorm(h.map((x) => x.clip));
   }
 
   /**
-   * Run one training step (one submit). With `log`, also runs the eval pass and returns a promise of
-   * the step's logged scalars; the promise resolves once the GPU reaches this step (the only sync).
+   * One step of every run (one submit). With `log`, the step's scalars are copied to a staging slot
+   * and the promise resolves to each run's log once the GPU reaches this step (the only sync).
    */
-  async step(input: StepInput, log: boolean, evaluate = log): Promise<StepLog | null> {
+  async step(input: StepInput, log: boolean, evaluate = log): Promise<StepLog[] | null> {
     const { device, st, setup } = this;
     const { spec } = setup;
     for (let k = 0; k < setup.accum; k++) {
@@ -118,86 +186,113 @@ export class GpuTrainer {
       if (t) device.queue.writeBuffer(spec.loss === 'ce' ? st.labels : st.y, k * st.yStride * 4, t);
       for (const d of this.micro[k].dropouts) d.d.setKey(dropoutKey(setup.seed, input.t, k, d.layer));
     }
-    this.optimizer.setStep(input.t, groupHypers(st.layout, input.lr, setup.optim));
+    this.setHypers(input);
     this.watch.setStep(input.t);
-    const slotInfo = log ? await this.ring.acquire() : null;
+    const slot = log ? await this.ring.acquire() : null;
     const enc = device.createCommandEncoder({ label: `step ${input.t}` });
     const pass = enc.beginComputePass({ label: `step ${input.t}` });
     for (const m of this.micro) encodeDispatches(pass, m.dispatches);
     encodeDispatches(pass, this.tail);
     if (log && evaluate) encodeDispatches(pass, this.evalPass);
     pass.end();
-    if (slotInfo) {
-      const lossBytes = setup.accum * st.lossStride * 4;
-      const base = lossBytes;
-      enc.copyBufferToBuffer(st.lossOut, 0, slotInfo.buffer, 0, lossBytes);
-      enc.copyBufferToBuffer(st.stats, 0, slotInfo.buffer, base, 3 * 4);
-      enc.copyBufferToBuffer(st.evalOut, 0, slotInfo.buffer, base + 16, 8);
-      enc.copyBufferToBuffer(st.watch, 0, slotInfo.buffer, base + 24, 4);
+    if (slot) {
+      const s = this.slot;
+      const bytes = (from: number, to: number) => (to - from) * 4;
+      enc.copyBufferToBuffer(st.lossOut, 0, slot.buffer, s.loss * 4, bytes(s.loss, s.stats));
+      enc.copyBufferToBuffer(st.stats, 0, slot.buffer, s.stats * 4, bytes(s.stats, s.watch));
+      enc.copyBufferToBuffer(st.watch, 0, slot.buffer, s.watch * 4, bytes(s.watch, s.evalOut));
+      enc.copyBufferToBuffer(st.evalOut, 0, slot.buffer, s.evalOut * 4, bytes(s.evalOut, s.floats));
     }
     device.queue.submit([enc.finish()]);
-    if (!slotInfo) return null;
-    const data = await this.ring.read(slotInfo.index);
+    if (!slot) return null;
+    const data = await this.ring.read(slot.index);
     return this.decode(input.t, data, evaluate && this.evalPass.length > 0);
   }
 
-  private decode(t: number, data: Float32Array, hasEval: boolean): StepLog {
-    const { setup, st } = this;
-    let loss = 0;
-    let acc = 0;
-    for (let k = 0; k < setup.accum; k++) {
-      loss += data[k * st.lossStride];
-      acc += data[k * st.lossStride + 1];
-    }
-    const base = setup.accum * st.lossStride;
-    const log: StepLog = {
-      step: t,
-      loss: loss / setup.accum,
-      gradNorm: Math.sqrt(data[base + STATS.sumsq]),
-      divergedStep: new Uint32Array(data.buffer, (base + 6) * 4, 1)[0],
-    };
-    if (setup.spec.loss === 'ce') log.accuracy = acc / setup.accum;
-    if (hasEval) {
-      log.evalLoss = data[base + 4];
-      if (setup.spec.loss === 'ce') log.evalAccuracy = data[base + 5];
-    }
-    return log;
+  private decode(t: number, data: Float32Array, hasEval: boolean): StepLog[] {
+    const { setup, st, runs: R } = this;
+    const A = setup.accum;
+    const s = this.slot;
+    const chunks = st.evalChunks;
+    const E = chunks.reduce((a, c) => a + c.rows, 0);
+    const u32 = new Uint32Array(data.buffer);
+    const ce = setup.spec.loss === 'ce';
+    return Array.from({ length: R }, (_, i) => {
+      let loss = 0;
+      let acc = 0;
+      for (let k = 0; k < A; k++) {
+        loss += data[s.loss + (i * A + k) * ALIGN];
+        acc += data[s.loss + (i * A + k) * ALIGN + 1];
+      }
+      const log: StepLog = { step: t, loss: loss / A, gradNorm: Math.sqrt(data[s.stats + i * ALIGN + STATS.sumsq]), divergedStep: u32[s.watch + i * ALIGN] };
+      if (ce) log.accuracy = acc / A;
+      if (hasEval) {
+        // chunk means weighted by their rows = the mean over the whole eval set
+        let el = 0;
+        let ea = 0;
+        chunks.forEach((c, ci) => {
+          el += data[s.evalOut + (i * chunks.length + ci) * ALIGN] * c.rows;
+          ea += data[s.evalOut + (i * chunks.length + ci) * ALIGN + 1] * c.rows;
+        });
+        log.evalLoss = el / E;
+        if (ce) log.evalAccuracy = ea / E;
+      }
+      return log;
+    });
   }
 
-  /** Run the eval pass (student forward on the eval inputs) and read its outputs (evalRows, dOut). */
-  async evalOutputs(): Promise<Float32Array> {
-    const { device, st, setup } = this;
-    if (!st.evalActs) throw new Error('no eval inputs');
-    const enc = device.createCommandEncoder({ label: 'eval.outputs' });
-    const pass = enc.beginComputePass({ label: 'eval.outputs' });
-    encodeDispatches(pass, this.evalPass);
-    pass.end();
-    device.queue.submit([enc.finish()]);
+  /** Run the eval pass and read run `run`'s model outputs on the eval inputs (evalRows, dOut). */
+  async evalOutputs(run = 0): Promise<Float32Array> {
+    const { st, setup } = this;
+    if (!st.evalChunks.length) throw new Error('no eval inputs');
     const L = layerCount(setup.spec);
-    return readF32(device, st.evalActs.z[L - 1], setup.evalRows * setup.spec.sizes[L]);
-  }
-
-  /** Every trainable tensor by name, read back from the GPU. */
-  async readAll(): Promise<Record<string, Float32Array>> {
-    const all = await this.readParams();
-    const out: Record<string, Float32Array> = {};
-    for (const t of this.st.layout.tensors) out[t.name] = all.slice(t.offset, t.offset + t.size);
+    const dOut = setup.spec.sizes[L];
+    const z = st.evalActs.z[L - 1];
+    const out = new Float32Array(setup.evalRows * dOut);
+    let row = 0;
+    // chunks share the eval activations: run and read them one at a time
+    for (const [ci, c] of st.evalChunks.entries()) {
+      this.submit(this.evalChunkDispatches(ci), 'eval.outputs');
+      out.set(await readF32(this.device, z.buf, c.rows * dOut, run * z.stride), row * dOut);
+      row += c.rows;
+    }
     return out;
   }
 
-  /** Read a trainable tensor (e.g. 'A1', 'B1', 'W2') back from the GPU. */
-  readTensor(name: string): Promise<Float32Array> {
-    const s = slot(this.st.layout, name);
-    if (!s) throw new Error(`no trainable tensor ${name}`);
-    return readF32(this.device, this.st.params, s.size, s.offset);
+  private evalChunkDispatches(ci: number): Dispatch[] {
+    const per = this.evalPass.length / Math.max(1, this.st.evalChunks.length);
+    return this.evalPass.slice(ci * per, (ci + 1) * per);
   }
 
-  readParams(): Promise<Float32Array> {
-    return readF32(this.device, this.st.params, this.st.layout.total);
+  /** Run i's trainable tensors (LoRA factors cut back to its own rank r; default the group's rank). */
+  async readRun(i = 0, r = this.setup.spec.r): Promise<Record<string, Float32Array>> {
+    const lay = this.st.layout;
+    return this.cutRun(await readF32(this.device, this.st.params, lay.blockSize, i * lay.blockSize), r);
   }
 
-  readGrads(): Promise<Float32Array> {
-    return readF32(this.device, this.st.grads, this.st.layout.total);
+  /** Every run's trainable tensors (ranks[i] is run i's rank), from one readback of all the parameters. */
+  async readRuns(ranks: number[]): Promise<Record<string, Float32Array>[]> {
+    const bs = this.st.layout.blockSize;
+    const all = await readF32(this.device, this.st.params, this.runs * bs);
+    return ranks.map((r, i) => this.cutRun(all.subarray(i * bs, (i + 1) * bs), r));
+  }
+
+  /** Run i's flat parameter (or gradient) block, in the single-run layout (block.tensors offsets). */
+  readBlock(which: 'params' | 'grads', i = 0): Promise<Float32Array> {
+    const lay = this.st.layout;
+    return readF32(this.device, which === 'params' ? this.st.params : this.st.grads, lay.block.total, i * lay.blockSize);
+  }
+
+  private cutRun(block: Float32Array, r: number): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const t of this.st.layout.block.tensors) {
+      const full = block.slice(t.offset, t.offset + t.size);
+      const [rows, cols] = t.shape;
+      if (t.name[0] === 'A') out[t.name] = full.slice(0, r * cols);
+      else if (t.name[0] === 'B') out[t.name] = Float32Array.from({ length: rows * r }, (_, j) => full[Math.floor(j / r) * cols + (j % r)]);
+      else out[t.name] = full;
+    }
+    return out;
   }
 
   destroy(): void {

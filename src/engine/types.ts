@@ -10,11 +10,6 @@ export interface OptimSettings {
   beta2: number;
   eps: number;
   momentum: number;
-  weightDecay: number;
-  /** Global gradient-norm clip (clip_grad_norm_); 0 = off. */
-  clip: number;
-  /** LoRA+: learning rate of B / learning rate of A. */
-  loraPlusRatio: number;
 }
 
 export interface Weights {
@@ -47,10 +42,24 @@ export interface TrainSetup {
   divergeBound: number;
 }
 
+/**
+ * A run's hyperparameters for one step: the per-run table the trainer writes before every submit, so
+ * a live change (learning rate, weight decay, LoRA+ ratio, clipping) applies from the next step.
+ */
+export interface StepHyper {
+  lr: number;
+  weightDecay: number;
+  /** LoRA+: learning rate of B / learning rate of A. */
+  loraPlusRatio: number;
+  /** Global gradient-norm clip; 0 = off. */
+  clip: number;
+}
+
 export interface StepInput {
   /** 1-based step number. */
   t: number;
-  lr: number;
+  /** One per run (a single run: one). */
+  hypers: StepHyper[];
   /** accum micro-batches, each (batch, sizes[0]). */
   x: Float32Array[];
   /** Explicit targets per micro-batch (when setup.teacher is null): (batch, dOut) for MSE, labels for CE. */

@@ -2,14 +2,15 @@
 /** The engine's Web Worker: owns the GPU device and the current run; no React, no DOM. */
 import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
-import { RunSession, type SessionSink } from './session';
+import { RunLoop, type RunSink } from './runLoop';
+import { buildTask } from '../tasks/toy';
 import { forwardOutputs } from './forward';
 import { SweepRunner } from './sweep';
 import { calibrate } from './calibrate';
 
 const post = (m: FromEngine) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
 let gpu: Gpu | null = null;
-let session: RunSession | null = null;
+let session: RunLoop | null = null;
 let sweep: { id: string; runner: SweepRunner } | null = null;
 
 function reportError(e: unknown): void {
@@ -21,7 +22,7 @@ function onGpuError(e: GpuError): void {
   reportError(e);
   if (e.kind === 'device-lost') {
     // The run cannot go on without its buffers; say so, keep what was already posted.
-    if (session) post({ type: 'status', runId: session.runId, status: { state: 'failed', step: session.step, stepsPerSec: 0, message: e.message } });
+    if (session) post({ type: 'status', runId: session.runs[0].runId, status: { state: 'failed', step: session.step, stepsPerSec: 0, message: e.message } });
     session = null;
     gpu = null;
   }
@@ -32,7 +33,7 @@ async function ensureGpu(): Promise<Gpu> {
   return gpu;
 }
 
-const sink: SessionSink = {
+const sink: RunSink = {
   metrics: (runId, points) => post({ type: 'metrics', runId, points }),
   status: (runId, status) => post({ type: 'status', runId, status }),
   weights: (runId, tensors) => (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'weights', runId, tensors } satisfies FromEngine, Object.values(tensors).map((t) => t.buffer)),
@@ -55,7 +56,7 @@ async function handle(msg: ToEngine): Promise<void> {
       const g = await ensureGpu();
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       try {
-        session = new RunSession(g.device, msg.runId, msg.config, sink, msg.initTensors);
+        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], buildTask(msg.config), sink, msg.initTensors);
       } catch (e) {
         post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e) } });
         return;
@@ -75,15 +76,14 @@ async function handle(msg: ToEngine): Promise<void> {
       break;
     case 'stop':
       if (session) {
-        await session.pause();
+        await session.stop();
         await session.postWeights();
         session.destroy();
-        post({ type: 'status', runId: session.runId, status: { state: 'stopped', step: session.step, stepsPerSec: 0 } });
         session = null;
       }
       break;
     case 'live':
-      session?.updateLive(msg.config);
+      session?.updateLive(session.runs[0].runId, msg.config);
       break;
     case 'sweep': {
       const g = await ensureGpu();

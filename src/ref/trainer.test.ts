@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CpuTrainer } from './trainer';
-import { goldenCase, goldenSetup, goldenTrainable, GOLDEN_LR, GOLDEN_STEPS } from '../test/goldenTrainStep';
+import { goldenCase, goldenSetup, goldenTrainable, GOLDEN_HYPER, GOLDEN_STEPS } from '../test/goldenTrainStep';
 import { assertClose } from '../test/compare';
 import { slot } from '../engine/layout';
 import type { TrainSetup } from '../engine/types';
@@ -16,7 +16,7 @@ describe('CPU reference trainer vs the PyTorch golden training step', () => {
     const x = Float32Array.from(g.X);
     const target = Float32Array.from(g.target);
     for (let k = 1; k <= GOLDEN_STEPS; k++) {
-      const log = t.step({ t: k, lr: GOLDEN_LR, x: [x], targets: [target] });
+      const log = t.step({ t: k, hypers: [GOLDEN_HYPER], x: [x], targets: [target] });
       expect(log.loss).toBeCloseTo(g.loss_before_each_step[k - 1], 6);
       if (k === 1) {
         goldenTrainable(mode).forEach((name: string, j: number) => {
@@ -43,7 +43,7 @@ describe('CPU reference trainer gradients vs finite differences', () => {
       loraB: [null, rng.normals(4 * 2, 0.5), null],
       batch: 4,
       accum: 2,
-      optim: { kind: 'sgd', beta1: 0.9, beta2: 0.999, eps: 1e-8, momentum: 0, weightDecay: 0, clip: 0, loraPlusRatio: 1 },
+      optim: { kind: 'sgd', beta1: 0.9, beta2: 0.999, eps: 1e-8, momentum: 0 },
       dropout: 0.3,
       seed: 11,
       lossScale: 1.7,
@@ -58,7 +58,7 @@ describe('CPU reference trainer gradients vs finite differences', () => {
     const rng = new Rng(5);
     const x = [rng.normals(12), rng.normals(12)];
     const probe = new CpuTrainer(setup);
-    probe.step({ t: 1, lr: 0, x });
+    probe.step({ t: 1, hypers: [{ lr: 0, weightDecay: 0, loraPlusRatio: 1, clip: 0 }], x });
     const analytic = probe.lastGrads!;
     const lossAt = (p: Float64Array) => {
       const tr = new CpuTrainer(setup);

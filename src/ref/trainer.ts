@@ -18,9 +18,8 @@ import { mseLoss } from './mse';
 import { crossEntropyLoss } from './cross_entropy';
 import { reduceStats } from './reduce';
 import { clipCoef } from './clip';
-import { layerCount, paramLayout, slot, type MlpSpec, type ParamLayout } from '../engine/layout';
+import { groupHypers, layerCount, paramLayout, slot, type MlpSpec, type ParamLayout } from '../engine/layout';
 import type { StepInput, StepLog, TrainSetup, Weights } from '../engine/types';
-import { groupHypers } from '../engine/groups';
 
 interface Cache {
   inputs: Float64Array[]; // input of layer i (rows, sizes[i])
@@ -165,9 +164,10 @@ export class CpuTrainer {
     this.lastGrads = grads;
     const { sumsq, nonfinite: nonFinite } = reduceStats(grads);
     const norm = Math.sqrt(sumsq);
-    const coef = clipCoef(sumsq, setup.optim.clip);
+    const h = input.hypers[0];
+    const coef = clipCoef(sumsq, h.clip);
     const clipped = grads.map((g) => g * coef);
-    const hyper = groupHypers(this.layout, input.lr, setup.optim);
+    const hyper = groupHypers(this.layout, h);
     if (setup.optim.kind === 'adamw')
       adamwStep(this.state as AdamWState, clipped, input.t, this.layout.groups, hyper, setup.optim);
     else sgdStep(this.state as SgdState, clipped, input.t, this.layout.groups, hyper, setup.optim.momentum);

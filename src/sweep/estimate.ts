@@ -2,7 +2,7 @@
  * What a sweep costs before it starts: GPU memory (from the cost model), the largest single buffer, and
  * the time from a calibration of one run.
  *
- * The batched trainer (src/engine/batched/) trains each group of compatible runs (the engine's groupKey:
+ * The trainer (src/engine/trainer.ts) trains each group of compatible runs (the engine's groupKey:
  * same task, data, mode, optimizer, steps...; runs differ only in rank, alpha, scaling, init, lr, LoRA+)
  * together, at most RUNS_PER_BATCH at a time. Its buffers hold every run of the batch side by side:
  * the flat parameters (and gradients, optimizer moments) with ranks padded to the batch's largest, and
@@ -13,8 +13,8 @@
  */
 import { costOf, formatBytes, stateFloatsPerParam } from '../config/cost';
 import type { RunConfig } from '../config/schema';
-import { groupKey } from '../engine/batched/group';
-import { evalChunkRows } from '../engine/batched/layout';
+import { groupKey } from '../engine/group';
+import { evalChunkRows } from '../engine/runLayout';
 import { largestAxis } from './grid';
 import type { GridRun, SweepDef } from './types';
 

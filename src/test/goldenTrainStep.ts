@@ -28,7 +28,7 @@ export function goldenSetup(mode: GoldenMode): TrainSetup {
     loraB: g.init.B.map(f32),
     batch: g.N,
     accum: 1,
-    optim: { kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, momentum: 0, weightDecay: 0.01, clip: 1.0, loraPlusRatio: 1 },
+    optim: { kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, momentum: 0 },
     dropout: 0,
     seed: 0,
     lossScale: 1,
@@ -39,4 +39,6 @@ export function goldenSetup(mode: GoldenMode): TrainSetup {
 }
 
 export const GOLDEN_LR = 0.05;
+/** The golden step's hyperparameters (torch.optim.AdamW lr 0.05, weight_decay 0.01; clip_grad_norm_ 1). */
+export const GOLDEN_HYPER = { lr: GOLDEN_LR, weightDecay: 0.01, loraPlusRatio: 1, clip: 1.0 };
 export const GOLDEN_STEPS = 3;

@@ -51,6 +51,9 @@ export interface MatmulBatch {
   offsetB?: number;
   offsetC?: number;
   alphas?: BufferRef;
+  /** Where batch b's bias starts: offsetBias + b * strideBias (stride 0: one bias shared by all). */
+  offsetBias?: number;
+  strideBias?: number;
 }
 
 /** Limits every tile respects (WebGPU's guaranteed minimums are 256 invocations and 16 KiB). */
@@ -157,6 +160,8 @@ export function matmul(device: GPUDevice, shape: MatmulShape, a: BufferRef, b: B
     ['u32', batch?.strideA ?? 0],
     ['u32', batch?.strideB ?? 0],
     ['u32', batch?.strideC ?? 0],
+    ['u32', batch?.offsetBias ?? 0],
+    ['u32', batch?.strideBias ?? 0],
   ]);
   return {
     label,

@@ -1,5 +1,5 @@
 /**
- * Layout of a batched sweep group: R runs over one shared frozen base, each run with its own LoRA
+ * Layout of a trainer's R runs (R = 1: a single run) over one shared frozen base, each run with its own LoRA
  * factors (or fully trained weights), learning rate, scaling and clip coefficient. Every run's
  * trainable tensors form one block of identical layout (ranks padded to the group's largest: the
  * padding rows of A and columns of B start at zero and stay exactly zero, since their gradients are
@@ -7,7 +7,7 @@
  * at i * blockSize + offset(name), and per-run buffers of activations have a fixed, 256-byte aligned
  * stride. Pure data.
  */
-import { ALIGN, paramLayout, type MlpSpec, type ParamLayout } from '../layout';
+import { ALIGN, paramLayout, type MlpSpec, type ParamLayout } from './layout';
 
 export interface BatchedLayout {
   runs: number;

@@ -1,5 +1,5 @@
 /**
- * GPU buffers of a batched sweep group, allocated once. Layers before the first trainable one compute
+ * GPU buffers of a trainer's R runs (R = 1: a single run), allocated once. Layers before the first trainable one compute
  * the same thing for every run, so they run once ("shared"); from the first trainable layer on, each
  * buffer holds R per-run blocks at an aligned stride. The eval pass runs over the eval set in chunks
  * of evalRows rows (evalChunkRows: as many as a fixed memory budget allows, at least the batch): bigger
@@ -7,11 +7,11 @@
  * sweep ~3x faster than batch-sized chunks. When the chunk is the batch, the training activations are
  * reused and the eval pass costs no memory of its own.
  */
-import { createStorageBuffer, uploadF32 } from '../../gpu/buffers';
-import { STATS_LENGTH } from '../../gpu/kernels/reduce';
-import { ALIGN, layerCount, needsInputGrad } from '../layout';
-import type { TrainSetup } from '../types';
-import { alignUp, batchedLayout, EVAL_BUFFER_BUDGET, evalChunkRows, padMatrix, tensorOffset, type BatchedLayout } from './layout';
+import { createStorageBuffer, uploadF32 } from '../gpu/buffers';
+import { STATS_LENGTH } from '../gpu/kernels/reduce';
+import { ALIGN, layerCount, needsInputGrad } from './layout';
+import type { TrainSetup } from './types';
+import { alignUp, batchedLayout, EVAL_BUFFER_BUDGET, evalChunkRows, padMatrix, tensorOffset, type BatchedLayout } from './runLayout';
 
 export interface BatchedRunInit {
   r: number;
@@ -60,7 +60,10 @@ export interface BatchedState {
   v: GPUBuffer;
   alphas: GPUBuffer; // per-run LoRA scaling s_i
   baseW: (GPUBuffer | null)[];
+  /** Frozen biases (shared by every run; null without biases or where the layer is fully trained). */
+  baseB: (GPUBuffer | null)[];
   teacherW: GPUBuffer[];
+  teacherB: (GPUBuffer | null)[];
   /** The first trainable layer's frozen product X W0^T, the same for every run (null for FFT). */
   zBase: GPUBuffer | null;
   /** The teacher's scratch activations (batch rows, one copy: targets are shared by every run). */
@@ -110,6 +113,7 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
       if (t.name[0] === 'A') params.set(padMatrix(run.loraA[t.layer]!, run.r, cols, rows, cols), off);
       else if (t.name[0] === 'B') params.set(padMatrix(run.loraB[t.layer]!, rows, run.r, rows, cols), off);
       else if (t.name[0] === 'W') params.set(shared.base.W[t.layer], off);
+      else params.set(shared.base.b![t.layer], off);
     }
   });
   const lora = (i: number) => spec.modes[i] === 'lora';
@@ -169,7 +173,9 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
     v: buf('v', layout.total),
     alphas: up('alphas', Float32Array.from(runs, (r) => r.scaling)),
     baseW: shared.base.W.map((W, i) => (spec.modes[i] === 'full' ? null : up(`base.W${i}`, W))),
+    baseB: d.slice(0, L).map((_, i) => (shared.base.b && spec.modes[i] !== 'full' ? up(`base.b${i}`, shared.base.b[i]) : null)),
     teacherW: shared.teacher ? shared.teacher.W.map((W, i) => up(`teacher.W${i}`, W)) : [],
+    teacherB: d.slice(0, L).map((_, i) => (shared.teacher?.b ? up(`teacher.b${i}`, shared.teacher.b[i]) : null)),
     zBase:
       firstTrainable >= 0 && spec.modes[firstTrainable] === 'lora' ? buf(`zBase${firstTrainable}`, B * d[firstTrainable + 1]) : null,
     tz: d.slice(1).map((w, i) => buf(`teacher.z${i}`, Math.max(B, chunkRows) * w)),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVAL_BUFFER_BUDGET, evalChunkRows } from './layout';
+import { EVAL_BUFFER_BUDGET, evalChunkRows } from './runLayout';
 
 describe('evalChunkRows', () => {
   it('takes the whole eval set when R runs of the widest layer fit the budget', () => {

@@ -1,18 +1,16 @@
 /**
- * Batched sweep training equals training each run alone (GpuTrainer), to float tolerance: a grid of
+ * The trainer with R runs equals the same trainer with each run alone (R = 1), to float tolerance: a grid of
  * ranks x learning rates (plus init/alpha variety), FFT, dropout + accumulation, SGD + CE.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchedTrainer } from './trainer';
+import { Trainer } from './trainer';
 import { buildBatchedSetup, groupRuns } from './group';
-import { GpuTrainer } from '../trainer';
-import { buildSetup, stepInputs } from '../setup';
-import { lrAt } from '../schedule';
-import { buildTask } from '../../tasks/toy';
-import { DEFAULT_CONFIG, type RunConfig } from '../../config/schema';
-import { testDevice } from '../../test/gpu';
-import { assertClose } from '../../test/compare';
-import type { StepLog } from '../types';
+import { buildSetup, hyperAt, stepInputs } from './setup';
+import { buildTask } from '../tasks/toy';
+import { DEFAULT_CONFIG, type RunConfig } from '../config/schema';
+import { testDevice } from '../test/gpu';
+import { assertClose } from '../test/compare';
+import type { StepLog } from './types';
 
 const SMALL: Partial<RunConfig> = { width: 24, layers: 2, dIn: 8, dOut: 5, trueRank: 2, batch: 8, evalSize: 20, steps: 12, logEvery: 4 };
 
@@ -20,17 +18,17 @@ async function compare(cfgs: RunConfig[], evalBudget?: number) {
   const device = await testDevice();
   const task = buildTask(cfgs[0]);
   const { shared, runs } = buildBatchedSetup(cfgs, task);
-  const batched = new BatchedTrainer(device, shared, runs, evalBudget);
-  const alone = cfgs.map((c) => new GpuTrainer(device, buildSetup(c, task)));
+  const batched = new Trainer(device, shared, runs, evalBudget);
+  const alone = cfgs.map((c) => new Trainer(device, buildSetup(c, task)));
   const steps = cfgs[0].steps;
   const diverged = new Set<number>();
   for (let t = 1; t <= steps; t++) {
     const x = stepInputs(cfgs[0], task, t);
-    const lrs = cfgs.map((c) => lrAt(t - 1, c.steps, c));
+    const hypers = cfgs.map((c) => hyperAt(c, t));
     const log = t % cfgs[0].logEvery === 0 || t === 1;
-    const b = await batched.step({ t, lrs, loraPlus: cfgs.map((c) => c.loraPlusRatio), x }, log);
+    const b = await batched.step({ t, hypers, x }, log);
     const a: (StepLog | null)[] = [];
-    for (const [i, tr] of alone.entries()) a.push(await tr.step({ t, lr: lrs[i], x }, log));
+    for (const [i, tr] of alone.entries()) a.push((await tr.step({ t, hypers: [hypers[i]], x }, log))?.[0] ?? null);
     if (!log) continue;
     cfgs.forEach((c, i) => {
       const [bl, al] = [b![i], a[i]!];
@@ -45,7 +43,7 @@ async function compare(cfgs: RunConfig[], evalBudget?: number) {
   const all = await batched.readRuns(cfgs.map((c) => c.r));
   for (const [i, tr] of alone.entries()) {
     if (diverged.has(i)) continue; // NaN either way
-    const want = await tr.readAll();
+    const want = await tr.readRun();
     const got = await batched.readRun(i, cfgs[i].r);
     for (const name of Object.keys(want)) {
       assertClose(got[name], want[name], { atol: 1e-5, rtol: 1e-3 }, `run ${i} ${name}`);
@@ -59,7 +57,7 @@ async function compare(cfgs: RunConfig[], evalBudget?: number) {
 
 const cfg = (over: Partial<RunConfig>): RunConfig => ({ ...DEFAULT_CONFIG, ...SMALL, ...over });
 
-describe('batched sweep trainer vs each run alone', () => {
+describe('the trainer with R runs vs each run alone', () => {
   it('2 ranks x 3 learning rates (LoRA, Init[A], alpha_eff = 1)', async () => {
     const cfgs = [1, 4].flatMap((r) => [2 ** -8, 2 ** -6, 2 ** -4].map((lr) => cfg({ r, lora_alpha: r, lr })));
     expect(groupRuns(cfgs.map((config) => ({ config })), 64)).toHaveLength(1);
@@ -87,7 +85,7 @@ describe('batched sweep trainer vs each run alone', () => {
     it(`eval set of 20 in chunks of ${chunks}: LoRA after a frozen layer, and FFT`, async () => {
       const cfgs = [cfg({ r: 2, lora_alpha: 2, targets: [2], lr: 2 ** -6 }), cfg({ r: 3, lora_alpha: 3, targets: [2], lr: 2 ** -5 })];
       const { shared, runs } = buildBatchedSetup(cfgs, buildTask(cfgs[0]));
-      const probe = new BatchedTrainer(await testDevice(), shared, runs, budget);
+      const probe = new Trainer(await testDevice(), shared, runs, budget);
       expect(probe.st.evalChunks.map((c) => c.rows)).toEqual(budget === 1 ? [8, 8, 4] : [12, 8]);
       expect(probe.st.evalActs.z[2] === probe.st.z[2]).toBe(budget === 1);
       probe.destroy();

@@ -1,16 +1,17 @@
 /**
  * Which sweep runs can train together: the same task and data, the same adapted layers, mode,
  * optimizer kind and settings, schedule shape, batch, steps. Per run they may differ in rank (padded),
- * lora_alpha / scaling rule (per-run scaling), init scheme, learning rate and LoRA+ ratio.
+ * lora_alpha / scaling rule (per-run scaling), init scheme, learning rate, LoRA+ ratio, weight decay and
+ * clipping threshold (the per-run hyperparameter table).
  */
-import type { RunConfig } from '../../config/schema';
-import type { ToyTask } from '../../tasks/toy';
-import { buildSetup } from '../setup';
-import type { TrainSetup } from '../types';
+import type { RunConfig } from '../config/schema';
+import type { ToyTask } from '../tasks/toy';
+import { buildSetup } from './setup';
+import type { TrainSetup } from './types';
 import type { BatchedRunInit } from './state';
 
 /** Fields a run may vary inside a batched group. */
-export const PER_RUN_FIELDS = ['r', 'lora_alpha', 'scaling', 'init', 'lr', 'loraPlusRatio'] as const;
+export const PER_RUN_FIELDS = ['r', 'lora_alpha', 'scaling', 'init', 'lr', 'loraPlusRatio', 'weightDecay', 'clip'] as const;
 
 export function groupKey(c: RunConfig): string {
   const shared: Record<string, unknown> = { ...c };

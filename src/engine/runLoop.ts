@@ -1,0 +1,210 @@
+/**
+ * The one run loop, for the training page (a group of one run) and for sweeps (a group of R runs):
+ * config -> one Trainer for the group, then stepping with play / pause / single step / cancel, live
+ * changes applied from the next step (the per-run hyperparameter table is rebuilt from each run's
+ * current config every step), metrics posted at most every POST_INTERVAL_MS, yields so messages get in,
+ * and each run's end state (done / diverged / collapsed / stopped / failed) with the final-loss rule.
+ * No DOM, no React.
+ */
+import type { RunConfig } from '../config/schema';
+import type { ToyTask } from '../tasks/toy';
+import { finalLoss } from '../metrics/ema';
+import { buildSetup, hyperAt, stepInputs } from './setup';
+import { buildBatchedSetup } from './group';
+import { Trainer } from './trainer';
+import type { MetricPoint, RunStatus, TensorMap } from './protocol';
+
+export interface RunSink {
+  metrics(runId: string, points: MetricPoint[]): void;
+  status(runId: string, status: RunStatus): void;
+  /** The run's trained tensors, once, when it ends. */
+  weights(runId: string, tensors: TensorMap): void;
+}
+
+export interface LoopRun {
+  runId: string;
+  config: RunConfig;
+}
+
+/** Metrics go to the page at most this often (plus at every end and pause). */
+export const POST_INTERVAL_MS = 100;
+/** Unlogged steps between two yields to the event loop (pause, live changes and cancel get in). */
+const YIELD_EVERY = 4;
+
+/** A finished run's label: collapsed when the final (smoothed) loss ends above the start (TOY_TASK.md). */
+export function endState(losses: number[]): { state: 'done' | 'collapsed'; finalLoss: number } {
+  const final = finalLoss(losses);
+  return { state: Number.isFinite(final) && final > losses[0] ? 'collapsed' : 'done', finalLoss: final };
+}
+
+export class RunLoop {
+  private trainer: Trainer;
+  private cfgs: RunConfig[];
+  private t = 0; // steps done
+  private running = false;
+  private cancelled = false;
+  private loop: Promise<void> | null = null;
+  private pending: MetricPoint[][];
+  private losses: number[][];
+  private ended: (RunStatus | null)[];
+  private lastPost = 0;
+  private runTime = 0; // ms spent stepping (excludes pauses)
+  private weightsPosted: Promise<void> | null = null;
+  /** Called after every logged step with the run-steps done so far (an ended run counts all its steps). */
+  onProgress: (runSteps: number) => void = () => {};
+
+  /** Throws when the group cannot be built (the caller marks its runs failed). */
+  constructor(
+    device: GPUDevice,
+    readonly runs: LoopRun[],
+    private task: ToyTask,
+    private sink: RunSink,
+    initTensors: TensorMap = {},
+  ) {
+    this.cfgs = runs.map((r) => r.config);
+    if (runs.length === 1) {
+      this.trainer = new Trainer(device, buildSetup(this.cfgs[0], task, initTensors));
+    } else {
+      const { shared, runs: inits } = buildBatchedSetup(this.cfgs, task);
+      this.trainer = new Trainer(device, shared, inits);
+    }
+    this.pending = runs.map(() => []);
+    this.losses = runs.map(() => []);
+    this.ended = runs.map(() => null);
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  get done(): boolean {
+    return this.ended.every((e) => e);
+  }
+
+  /** Live settings of run `runId` from the next step; the caller decided no reset is needed. */
+  updateLive(runId: string, cfg: RunConfig): void {
+    const i = this.runs.findIndex((r) => r.runId === runId);
+    if (i < 0) return;
+    this.cfgs[i] = cfg;
+    if (this.t >= cfg.steps && !this.ended[i] && this.t > 0) this.finish(i);
+  }
+
+  play(): void {
+    if (this.running || this.done) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Run to the end (a sweep group): resolves when every run ended or the loop was cancelled. */
+  async runToEnd(): Promise<void> {
+    this.play();
+    await this.loop;
+    if (this.cancelled) this.stopAll('sweep cancelled');
+  }
+
+  async pause(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.flush(true);
+    this.statusAll('paused');
+  }
+
+  /** Stop stepping; unfinished runs end as stopped (with their weights). */
+  cancel(): void {
+    this.cancelled = true;
+    this.running = false;
+  }
+
+  async stop(message?: string): Promise<void> {
+    await this.pause();
+    this.stopAll(message);
+  }
+
+  async singleStep(): Promise<void> {
+    if (this.running || this.done) return;
+    await this.advance(true);
+    this.flush(true);
+    this.statusAll('paused');
+  }
+
+  private statusAll(state: 'paused' | 'running'): void {
+    this.runs.forEach((r, i) => this.ended[i] || this.sink.status(r.runId, { state, step: this.t, stepsPerSec: this.stepsPerSec() }));
+  }
+
+  private stopAll(message?: string): void {
+    this.runs.forEach((_, i) => this.ended[i] || this.end(i, { state: 'stopped', step: this.t, stepsPerSec: this.stepsPerSec(), message }));
+  }
+
+  private stepsPerSec(): number {
+    return this.runTime > 0 ? (this.t * 1000) / this.runTime : 0;
+  }
+
+  private async run(): Promise<void> {
+    this.statusAll('running');
+    while (this.running && !this.done) await this.advance(false);
+    this.running = false;
+  }
+
+  /** One optimizer step of every run; logs (a GPU sync) at t = 1, every logEvery steps and at each run's end. */
+  private async advance(forceLog: boolean): Promise<void> {
+    const t = this.t + 1;
+    const cfgs = this.cfgs;
+    const live = cfgs.map((c, i) => !this.ended[i] && t <= c.steps);
+    const log = forceLog || t === 1 || cfgs.some((c, i) => live[i] && (t % c.logEvery === 0 || t >= c.steps));
+    const began = performance.now();
+    const hypers = cfgs.map((c) => hyperAt(c, t));
+    const res = await this.trainer.step({ t, hypers, x: stepInputs(cfgs[0], this.task, t) }, log);
+    this.t = t;
+    this.runTime += performance.now() - began;
+    if (!res) {
+      if (t % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0));
+      return;
+    }
+    const sps = this.stepsPerSec();
+    res.forEach((r, i) => {
+      if (!live[i]) return;
+      this.losses[i].push(r.loss);
+      this.pending[i].push({ ...r, ...hypers[i], stepsPerSec: sps });
+      if (r.divergedStep > 0) this.end(i, { state: 'diverged', step: t, stepsPerSec: sps, divergedStep: r.divergedStep });
+      else if (t >= cfgs[i].steps) this.finish(i);
+    });
+    this.onProgress(this.cfgs.reduce((a, c, i) => a + (this.ended[i] ? c.steps : Math.min(t, c.steps)), 0));
+    this.flush(false);
+  }
+
+  private finish(i: number): void {
+    this.end(i, { ...endState(this.losses[i]), step: this.t, stepsPerSec: this.stepsPerSec() });
+  }
+
+  private end(i: number, status: RunStatus): void {
+    this.ended[i] = status;
+    this.flush(true);
+    this.sink.status(this.runs[i].runId, status);
+    if (this.done) {
+      this.running = false;
+      void this.postWeights();
+    }
+  }
+
+  /**
+   * Send every run's trained tensors to the page, once (exports need them after the GPU buffers are
+   * gone); it starts by itself when the last run ends. Await it before destroy().
+   */
+  postWeights(): Promise<void> {
+    this.weightsPosted ??= this.trainer.readRuns(this.cfgs.map((c) => c.r)).then((all) => this.runs.forEach((r, i) => this.sink.weights(r.runId, all[i])));
+    return this.weightsPosted;
+  }
+
+  private flush(force: boolean): void {
+    const now = performance.now();
+    if (!this.pending.some((p) => p.length) || (!force && now - this.lastPost < POST_INTERVAL_MS)) return;
+    this.pending.forEach((p, i) => p.length && this.sink.metrics(this.runs[i].runId, p));
+    this.pending = this.runs.map(() => []);
+    this.lastPost = now;
+  }
+
+  destroy(): void {
+    this.running = false;
+    this.trainer.destroy();
+  }
+}

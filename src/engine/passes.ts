@@ -165,6 +165,8 @@ export function studentBackward(device: GPUDevice, st: BatchedState, setup: Trai
   const L = layerCount(spec);
   const rows = setup.batch;
   const res: PassList = { dispatches: [], dropouts: [] };
+  // nothing trains (the base model alone, e.g. an export's reference outputs): no backward at all
+  if (st.firstTrainable < 0) return res;
   for (let i = L - 1; i >= st.firstTrainable; i--) {
     const mode = spec.modes[i];
     const needDX = needsInputGrad(spec, i);

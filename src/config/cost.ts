@@ -1,19 +1,21 @@
 /**
- * What the settings cost, for the cost panel. Counts follow PEFT's shapes: per adapted n x n layer,
- * LoRA trains A (r, n) and B (n, r) = r (n + n) parameters; full fine-tuning (FFT) trains the n x n
+ * What the settings cost, for the cost panel, from the model's description. Counts follow PEFT's
+ * shapes: per adapted (out, in) module, LoRA trains A (r, in) and B (out, r) = r (in + out) parameters; full fine-tuning (FFT) trains the n x n
  * weight itself. Everything is f32 (4 bytes). Optimizer state per trainable parameter: AdamW keeps
  * two moments; SGD keeps one momentum buffer, none with momentum 0 (as PyTorch, which then stores none).
  */
 import type { RunConfig } from './schema';
+import { paramCounts } from '../engine/model';
+import { toyModel, type ToyModelConfig } from '../tasks/toyModel';
 
-export type CostConfig = Pick<RunConfig, 'mode' | 'width' | 'layers' | 'dIn' | 'dOut' | 'r' | 'targets' | 'optimizer' | 'momentum'>;
+export type CostConfig = ToyModelConfig & Pick<RunConfig, 'r' | 'optimizer' | 'momentum'>;
 
 const F32 = 4;
 
 export interface Cost {
   /** Parameters trained in this mode. */
   trainableParams: number;
-  /** Frozen parameters of the adapted layers: targets x n^2. */
+  /** Frozen parameters of the adapted modules (their whole weights). */
   adaptedParams: number;
   /** trainableParams / adaptedParams x 100 (100 for FFT). */
   percentOfAdapted: number;
@@ -33,18 +35,17 @@ export function stateFloatsPerParam(cfg: Pick<RunConfig, 'optimizer' | 'momentum
 }
 
 export function costOf(cfg: CostConfig): Cost {
-  const n = cfg.width;
-  const t = cfg.targets.length;
+  const counts = paramCounts(toyModel(cfg), cfg.r);
   const state = stateFloatsPerParam(cfg);
-  const fftParams = t * n * n;
-  const trainable = cfg.mode === 'fft' ? fftParams : t * cfg.r * (n + n);
+  const fftParams = counts.full;
+  const trainable = cfg.mode === 'fft' ? fftParams : counts.lora;
   return {
     trainableParams: trainable,
     adaptedParams: fftParams,
     percentOfAdapted: fftParams === 0 ? 0 : (100 * trainable) / fftParams,
     adapterBytes: trainable * F32,
     optimizerStateBytes: trainable * state * F32,
-    baseParams: n * cfg.dIn + cfg.layers * n * n + cfg.dOut * n,
+    baseParams: counts.base,
     fft: { trainableParams: fftParams, bytes: fftParams * F32, optimizerStateBytes: fftParams * state * F32 },
   };
 }

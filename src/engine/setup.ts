@@ -1,7 +1,6 @@
 /**
  * RunConfig + the toy task -> TrainSetup (what a trainer is built from).
- * The model: layers.0 = W_in (dIn -> n, frozen), layers.1..L = W_1..W_L (n -> n, adapted when in
- * `targets`), head = W_out (n -> dOut, frozen); activation after every layer but the head; no biases.
+ * The model is the toy task's description (src/tasks/toyModel.ts).
  * LoRA factors are drawn from Rng.stream(seed, 'lora/<l>'), so runs that differ only in hyperparameters
  * share their initial draws (common random numbers).
  */
@@ -9,29 +8,18 @@ import { scalingFactor, type RunConfig } from '../config/schema';
 import type { ToyTask } from '../tasks/toy';
 import { initLora } from '../tasks/init';
 import { Rng } from '../rng';
-import type { LayerMode, MlpSpec } from './layout';
+import type { MlpSpec } from './layout';
+import { chainSpec } from './model';
+import { toyModel } from '../tasks/toyModel';
 import type { StepHyper, TrainSetup } from './types';
 import { lrAt } from './schedule';
 
 /** A loss this far above the normalised start (about 1) is divergence, not training. */
 export const DIVERGE_BOUND = 1e4;
 
+/** The engine's view of the toy model (its description: src/tasks/toyModel.ts). */
 export function modelSpec(cfg: RunConfig): MlpSpec {
-  const L = cfg.layers;
-  const modes: LayerMode[] = [
-    'frozen',
-    ...Array.from({ length: L }, (_, i): LayerMode => (cfg.targets.includes(i + 1) ? (cfg.mode === 'lora' ? 'lora' : 'full') : 'frozen')),
-    'frozen',
-  ];
-  return {
-    sizes: [cfg.dIn, ...Array(L + 1).fill(cfg.width), cfg.dOut],
-    bias: false,
-    activation: cfg.activation,
-    modes,
-    r: cfg.r,
-    scaling: scalingFactor(cfg),
-    loss: cfg.loss,
-  };
+  return chainSpec(toyModel(cfg), cfg.r, scalingFactor(cfg));
 }
 
 /**

@@ -1,7 +1,8 @@
 /** The README.md of an export bundle: the run's settings, how it ended, and how to use the files. */
 import { FIELDS, scalingFactor, type RunConfig } from '../config/schema';
 import type { MetricPoint, RunStatus } from '../engine/protocol';
-import { mlpSizes } from './peftFormat';
+import { mlpSizes, targetModules } from './peftFormat';
+import { toyModel } from '../tasks/toyModel';
 
 export interface ReadmeInput {
   config: RunConfig;
@@ -36,6 +37,7 @@ export function bundleReadme(r: ReadmeInput): string {
       ]
     : ['| `finetuned_model.safetensors` | the fully fine-tuned network (every layer, PyTorch names); PEFT adapters are LoRA-only, so a full fine-tuning run exports weights instead of an adapter |'];
   const sizes = mlpSizes(c);
+  const modules = toyModel(c).modules;
   return `# LoRA Lab export: ${r.label}
 
 Exported by LoRA Lab ${r.version} on ${r.created.toISOString()}.
@@ -48,10 +50,9 @@ Run: **${r.status.state}** after ${r.status.step} of ${c.steps} steps${r.status.
 | last eval loss (step ${ev?.step ?? '—'}) | ${fmt(ev?.evalLoss)} |
 | mode | ${lora ? `LoRA, r = ${c.r}, lora_alpha = ${c.lora_alpha}, scaling s = ${+scalingFactor(c).toPrecision(6)} (${c.scaling})` : 'full fine-tuning'} |
 
-The model: an MLP with sizes ${JSON.stringify(sizes)}: \`layers.0\` (${c.dIn} -> ${c.width}, frozen input layer),
-\`layers.1\` .. \`layers.${c.layers}\` (${c.width} -> ${c.width}, the adaptable layers), \`head\` (${c.width} -> ${c.dOut});
-${c.activation === 'gelu_tanh' ? 'GELU (tanh approximation)' : 'ReLU'} after every \`layers.i\`, none after \`head\`; no biases.
-Adapted (${lora ? 'LoRA' : 'fully trained'}): ${c.targets.map((i) => `\`layers.${i}\``).join(', ')}.
+The model: an MLP with sizes ${JSON.stringify(sizes)}, modules in order: ${modules.map((m) => `\`${m.name}\` (${m.dIn} -> ${m.dOut}, ${m.mode === 'frozen' ? (m.adaptable ? 'adaptable, frozen in this run' : 'frozen') : m.mode === 'lora' ? 'LoRA' : 'fully trained'})`).join(', ')};
+${c.activation === 'gelu_tanh' ? 'GELU (tanh approximation)' : 'ReLU'} after every module but \`${modules[modules.length - 1].name}\`; no biases.
+Adapted (${lora ? 'LoRA' : 'fully trained'}): ${targetModules(c).map((m) => `\`${m}\``).join(', ')}.
 
 Open the same experiment in LoRA Lab with the link \`#${r.query}\`.
 

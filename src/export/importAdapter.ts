@@ -11,6 +11,8 @@
 import { validateConfig, type FieldKey, type RunConfig } from '../config/schema';
 import { queryToConfig } from '../config/url';
 import type { TensorMap } from '../engine/protocol';
+import { moduleIndex, type ModelDesc } from '../engine/model';
+import { toyModel } from '../tasks/toyModel';
 import { readSafetensors, SafetensorsError, type SafetensorsFile } from './safetensors';
 import { adapterFiles, ImportError, type NamedFile } from './adapterFiles';
 
@@ -131,7 +133,8 @@ export function importAdapter(files: readonly NamedFile[], current: RunConfig): 
   const fail = (problem: string): never => {
     throw new ImportError(`${modelFile.name}: ${problem}`);
   };
-  const n = current.width;
+  // Module names and shapes from the page's model description; which ones may be adapted.
+  const desc = toyModel(current);
   const L = current.layers;
   const r = peft.r;
   const factors = new Map<number, { A?: Float32Array; B?: Float32Array }>();
@@ -139,30 +142,32 @@ export function importAdapter(files: readonly NamedFile[], current: RunConfig): 
     const m = /^base_model\.model\.(.+)\.lora_([AB])\.weight$/.exec(key);
     if (!m) fail(`unexpected tensor ${key}: a LoRA adapter holds only base_model.model.<module>.lora_A.weight and .lora_B.weight`);
     const [, module, factor] = m!;
-    const layer = /^layers\.(\d+)$/.exec(module);
-    const i = layer ? Number(layer[1]) : NaN;
-    if (!(i >= 1 && i <= L)) {
-      const why = module === 'layers.0' || module === 'head' ? `${module} is frozen in LoRA Lab` : i > L ? `the page's base model has ${L} hidden layer${L > 1 ? 's' : ''}` : 'no such module';
-      fail(`tensor ${key} adapts ${module}, but only layers.1..layers.${L} can be adapted (${why})`);
+    const i = moduleIndex(desc, module);
+    const mod = desc.modules[i];
+    if (!mod?.adaptable) {
+      const beyond = /^layers\.(\d+)$/.exec(module) && Number(module.slice(7)) > L;
+      const why = mod ? `${module} is frozen in LoRA Lab` : beyond ? `the page's base model has ${L} hidden layer${L > 1 ? 's' : ''}` : 'no such module';
+      fail(`tensor ${key} adapts ${module}, but only ${adaptableRange(desc)} can be adapted (${why})`);
     }
     if (!t.data) fail(`tensor ${key} has dtype ${t.dtype}; LoRA factors must be floats (F32, F16, BF16 or F64)`);
-    const want = factor === 'A' ? [r, n] : [n, r];
+    const want = factor === 'A' ? [r, mod.dIn] : [mod.dOut, r];
     if (t.shape.length !== 2 || t.shape[0] !== want[0] || t.shape[1] !== want[1]) {
-      fail(`tensor ${key} has shape [${t.shape}], but with r = ${r} (${cfgFile.name.split('/').pop()}) and the page's width n = ${n} lora_${factor} of ${module} must be [${want}]`);
+      fail(`tensor ${key} has shape [${t.shape}], but with r = ${r} (${cfgFile.name.split('/').pop()}) and the page's width n = ${current.width} lora_${factor} of ${module} must be [${want}]`);
     }
     const f = factors.get(i) ?? {};
     f[factor as 'A' | 'B'] = t.data!;
     factors.set(i, f);
   }
   if (factors.size === 0) fail('holds no LoRA tensors');
-  for (const [i, f] of factors) if (!f.A || !f.B) fail(`layers.${i} has lora_${f.A ? 'B' : 'A'}.weight missing (every adapted module needs both factors)`);
+  for (const [i, f] of factors) if (!f.A || !f.B) fail(`${desc.modules[i].name} has lora_${f.A ? 'B' : 'A'}.weight missing (every adapted module needs both factors)`);
 
   const layers = [...factors.keys()].sort((a, b) => a - b);
   const matches = targetMatcher(peft.target_modules, cfgFile.name);
-  const unmatched = layers.find((i) => !matches(`layers.${i}`));
-  if (unmatched !== undefined) throw new ImportError(`${cfgFile.name}: target_modules ${JSON.stringify(peft.target_modules)} does not name layers.${unmatched}, which ${modelFile.name.split('/').pop()} adapts`);
+  const name = (i: number) => desc.modules[i].name;
+  const unmatched = layers.find((i) => !matches(name(i)));
+  if (unmatched !== undefined) throw new ImportError(`${cfgFile.name}: target_modules ${JSON.stringify(peft.target_modules)} does not name ${name(unmatched)}, which ${modelFile.name.split('/').pop()} adapts`);
   if (Array.isArray(peft.target_modules)) {
-    const extra = peft.target_modules.find((t) => !layers.some((i) => `layers.${i}` === t || `layers.${i}`.endsWith(`.${t}`)));
+    const extra = peft.target_modules.find((t) => !layers.some((i) => name(i) === t || name(i).endsWith(`.${t}`)));
     if (extra !== undefined) throw new ImportError(`${cfgFile.name}: target_modules names ${extra}, but ${modelFile.name.split('/').pop()} has no factors for it`);
   }
 
@@ -184,4 +189,10 @@ export function importAdapter(files: readonly NamedFile[], current: RunConfig): 
   }
   const changed = (Object.keys(patch) as FieldKey[]).filter((k) => JSON.stringify(config[k]) !== JSON.stringify(current[k]));
   return { source: files.map((f) => f.name).join(' + '), config, tensors, changed };
+}
+
+/** "layers.1..layers.3": the first and last adaptable module (the toy model's are consecutive). */
+function adaptableRange(desc: ModelDesc): string {
+  const names = desc.modules.filter((m) => m.adaptable).map((m) => m.name);
+  return names.length > 1 ? `${names[0]}..${names[names.length - 1]}` : (names[0] ?? 'no module');
 }

@@ -1,48 +1,48 @@
 /**
  * The model and its adapter in Hugging Face's names (PEFT and PyTorch nn.Linear), from plain data.
- * The MLP's layers (engine index i = 0..L+1): `layers.0` (W_in, dIn -> n), `layers.1`..`layers.L`
- * (adaptable, n -> n), `head` (W_out, n -> dOut); weights (out, in); no biases.
+ * Module names and shapes come from the model's description (src/tasks/toyModel.ts); engine tensor
+ * names 'A<i>', 'B<i>', 'W<i>' belong to module i of it. Weights (out, in).
  * PEFT adapter keys: `base_model.model.<module>.lora_A.weight` (r, in), `...lora_B.weight` (out, r).
  */
 import { scalingFactor, type RunConfig } from '../config/schema';
 import type { TensorMap } from '../engine/protocol';
 import type { MlpWeights } from '../tasks/toy';
 import type { WriteTensor } from './safetensors';
-
-/** PyTorch module name of engine layer i in a model with L hidden layers. */
-export function moduleName(i: number, L: number): string {
-  return i <= L ? `layers.${i}` : 'head';
-}
+import { toyModel, type ToyModelConfig } from '../tasks/toyModel';
 
 export function loraKey(module: string, factor: 'A' | 'B'): string {
   return `base_model.model.${module}.lora_${factor}.weight`;
 }
 
-/** [dIn, n, ..., n, dOut]: the sizes of every layer's input, then the output. */
-export function mlpSizes(cfg: Pick<RunConfig, 'dIn' | 'width' | 'layers' | 'dOut'>): number[] {
-  return [cfg.dIn, ...Array(cfg.layers + 1).fill(cfg.width), cfg.dOut];
+/** [dIn, n, ..., n, dOut]: the sizes of every module's input, then the output (from the description). */
+export function mlpSizes(cfg: ToyModelConfig): number[] {
+  const m = toyModel(cfg).modules;
+  return [m[0].dIn, ...m.map((x) => x.dOut)];
 }
 
-/** The frozen base network as PyTorch weights: `layers.0.weight` .. `layers.L.weight`, `head.weight`. */
+/** The frozen base network as PyTorch weights: `<module>.weight` (out, in) for every module. */
 export function baseModelTensors(cfg: RunConfig, base: MlpWeights): WriteTensor[] {
-  const sizes = mlpSizes(cfg);
   const W = [base.Win, ...base.Ws, base.Wout];
-  return W.map((data, i) => ({ name: `${moduleName(i, cfg.layers)}.weight`, shape: [sizes[i + 1], sizes[i]], data }));
+  return toyModel(cfg).modules.map((m, i) => ({ name: `${m.name}.weight`, shape: [m.dOut, m.dIn], data: W[i] }));
 }
 
-/** The adapter's tensors in PEFT's key names, for every adapted layer of a LoRA run. */
+/** The adapter's tensors in PEFT's key names, for every LoRA-adapted module of the run. */
 export function adapterTensors(cfg: RunConfig, tensors: TensorMap): WriteTensor[] {
-  const sizes = mlpSizes(cfg);
-  return [...cfg.targets].sort((a, b) => a - b).flatMap((i) => {
-    const m = moduleName(i, cfg.layers);
+  return toyModel(cfg).modules.flatMap((m, i) => {
+    if (m.mode !== 'lora') return [];
     const A = tensors[`A${i}`];
     const B = tensors[`B${i}`];
-    if (!A || !B) throw new Error(`the run has no LoRA factors for ${m} (A${i}, B${i})`);
+    if (!A || !B) throw new Error(`the run has no LoRA factors for ${m.name} (A${i}, B${i})`);
     return [
-      { name: loraKey(m, 'A'), shape: [cfg.r, sizes[i]], data: A },
-      { name: loraKey(m, 'B'), shape: [sizes[i + 1], cfg.r], data: B },
+      { name: loraKey(m.name, 'A'), shape: [cfg.r, m.dIn], data: A },
+      { name: loraKey(m.name, 'B'), shape: [m.dOut, cfg.r], data: B },
     ];
   });
+}
+
+/** PEFT's target_modules: the names of the modules the run trains. */
+export function targetModules(cfg: RunConfig): string[] {
+  return toyModel(cfg).modules.filter((m) => m.mode !== 'frozen').map((m) => m.name);
 }
 
 /**
@@ -52,8 +52,9 @@ export function adapterTensors(cfg: RunConfig, tensors: TensorMap): WriteTensor[
 export function mergedTensors(cfg: RunConfig, base: MlpWeights, tensors: TensorMap): WriteTensor[] {
   const s = scalingFactor(cfg);
   const r = cfg.r;
+  const modules = toyModel(cfg).modules;
   return baseModelTensors(cfg, base).map((t, i) => {
-    if (!cfg.targets.includes(i)) return t;
+    if (modules[i].mode === 'frozen') return t;
     if (cfg.mode === 'fft') return { ...t, data: tensors[`W${i}`] ?? t.data };
     const A = tensors[`A${i}`];
     const B = tensors[`B${i}`];
@@ -99,7 +100,7 @@ export function adapterConfig(cfg: RunConfig): Record<string, unknown> {
     peft_type: 'LORA',
     r: cfg.r,
     rank_pattern: {},
-    target_modules: [...cfg.targets].sort((a, b) => a - b).map((i) => moduleName(i, cfg.layers)),
+    target_modules: targetModules(cfg),
     task_type: null,
     use_dora: false,
     use_rslora: cfg.scaling === 'rslora',

@@ -61,3 +61,41 @@ describe('live settings apply from the next step', () => {
     expect(statuses.at(-1)?.state).toMatch(/done|collapsed/);
   });
 });
+
+describe('the run loop keeps logged steps in flight', () => {
+  it('a group run to the end posts every logged step in order, equal to stepping one at a time, and ends each run', async () => {
+    const device = await testDevice();
+    const ok: RunConfig = { ...DEFAULT_CONFIG, ...SMALL, steps: 14, logEvery: 2, lr: 2 ** -5 };
+    // SGD at a huge lr on Init[B] diverges within a few steps, while the other run goes on
+    const bad: RunConfig = { ...ok, lr: 2 ** 3, init: 'initB', clip: 0 };
+    const runAll = async (stepwise: boolean) => {
+      const points = new Map<string, MetricPoint[]>();
+      const statuses = new Map<string, RunStatus>();
+      const sink: RunSink = {
+        metrics: (id, p) => points.set(id, [...(points.get(id) ?? []), ...p]),
+        status: (id, s) => statuses.set(id, s),
+        weights: () => {},
+      };
+      const runs = [{ runId: 'ok', config: ok }, { runId: 'bad', config: bad }];
+      const loop = new RunLoop(device, runs, buildTask(ok), sink);
+      if (stepwise) while (!loop.done) await loop.singleStep();
+      else await loop.runToEnd();
+      await loop.postWeights();
+      loop.destroy();
+      return { points, statuses };
+    };
+    const piped = await runAll(false);
+    const stepped = await runAll(true);
+    const logged = piped.points.get('ok')!.map((p) => p.step);
+    expect(logged).toEqual([1, 2, 4, 6, 8, 10, 12, 14]);
+    expect(piped.statuses.get('ok')?.state).toMatch(/done|collapsed/);
+    expect(piped.statuses.get('bad')?.state).toBe('diverged');
+    const divergedAt = piped.statuses.get('bad')!.divergedStep!;
+    expect(divergedAt).toBeGreaterThan(0);
+    expect(stepped.statuses.get('bad')?.divergedStep).toBe(divergedAt);
+    // the same losses at the same logged steps (stepping one at a time logs every step)
+    const byStep = new Map(stepped.points.get('ok')!.map((p) => [p.step, p.loss]));
+    for (const p of piped.points.get('ok')!) expect(p.loss, `step ${p.step}`).toBe(byStep.get(p.step));
+    expect(piped.points.get('bad')!.at(-1)!.step).toBeLessThanOrEqual(14);
+  });
+});

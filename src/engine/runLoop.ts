@@ -13,6 +13,7 @@ import { buildSetup, hyperAt, stepInputs } from './setup';
 import { buildBatchedSetup } from './group';
 import { Trainer } from './trainer';
 import type { MetricPoint, RunStatus, TensorMap } from './protocol';
+import type { StepHyper, StepLog } from './types';
 
 export interface RunSink {
   metrics(runId: string, points: MetricPoint[]): void;
@@ -37,6 +38,12 @@ export function endState(losses: number[]): { state: 'done' | 'collapsed'; final
   return { state: Number.isFinite(final) && final > losses[0] ? 'collapsed' : 'done', finalLoss: final };
 }
 
+interface InFlight {
+  t: number;
+  hypers: StepHyper[];
+  logs: Promise<StepLog[]>;
+}
+
 export class RunLoop {
   private trainer: Trainer;
   private cfgs: RunConfig[];
@@ -47,6 +54,7 @@ export class RunLoop {
   private pending: MetricPoint[][];
   private losses: number[][];
   private ended: (RunStatus | null)[];
+  private inFlight: InFlight[] = [];
   private lastPost = 0;
   private runTime = 0; // ms spent stepping (excludes pauses)
   private weightsPosted: Promise<void> | null = null;
@@ -99,12 +107,14 @@ export class RunLoop {
   async runToEnd(): Promise<void> {
     this.play();
     await this.loop;
+    await this.drain();
     if (this.cancelled) this.stopAll('sweep cancelled');
   }
 
   async pause(): Promise<void> {
     this.running = false;
     await this.loop;
+    await this.drain();
     this.flush(true);
     this.statusAll('paused');
   }
@@ -145,31 +155,47 @@ export class RunLoop {
     this.running = false;
   }
 
-  /** One optimizer step of every run; logs (a GPU sync) at t = 1, every logEvery steps and at each run's end. */
+  /**
+   * One optimizer step of every run; logs (a GPU readback) at t = 1, every logEvery steps and at each
+   * run's end. A logged step's results are awaited only when more than `inFlight - 1` logged steps are
+   * pending, at a run's last step, or when forced (pause, single step): until then the loop submits the
+   * next steps while the readback is in flight, so the GPU does not wait for the host.
+   */
   private async advance(forceLog: boolean): Promise<void> {
     const t = this.t + 1;
     const cfgs = this.cfgs;
     const live = cfgs.map((c, i) => !this.ended[i] && t <= c.steps);
-    const log = forceLog || t === 1 || cfgs.some((c, i) => live[i] && (t % c.logEvery === 0 || t >= c.steps));
+    const last = cfgs.some((c, i) => live[i] && t >= c.steps);
+    const log = forceLog || t === 1 || last || cfgs.some((c, i) => live[i] && t % c.logEvery === 0);
     const began = performance.now();
     const hypers = cfgs.map((c) => hyperAt(c, t));
-    const res = await this.trainer.step({ t, hypers, x: stepInputs(cfgs[0], this.task, t) }, log);
+    const sub = await this.trainer.submit({ t, hypers, x: stepInputs(cfgs[0], this.task, t) }, log);
     this.t = t;
+    if (sub) this.inFlight.push({ t, hypers, logs: sub.logs });
+    const keep = forceLog || last ? 0 : this.trainer.inFlightLimit - 1;
+    while (this.inFlight.length > keep) await this.take(this.inFlight.shift()!);
     this.runTime += performance.now() - began;
-    if (!res) {
-      if (t % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0));
-      return;
-    }
+    if (!sub && t % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0));
+  }
+
+  /** Handle a logged step's results (in step order): points, divergence, the end of a run. */
+  private async take(entry: InFlight): Promise<void> {
+    const res = await entry.logs;
     const sps = this.stepsPerSec();
     res.forEach((r, i) => {
-      if (!live[i]) return;
+      if (this.ended[i] || entry.t > this.cfgs[i].steps) return;
       this.losses[i].push(r.loss);
-      this.pending[i].push({ ...r, ...hypers[i], stepsPerSec: sps });
-      if (r.divergedStep > 0) this.end(i, { state: 'diverged', step: t, stepsPerSec: sps, divergedStep: r.divergedStep });
-      else if (t >= cfgs[i].steps) this.finish(i);
+      this.pending[i].push({ ...r, ...entry.hypers[i], stepsPerSec: sps });
+      if (r.divergedStep > 0) this.end(i, { state: 'diverged', step: entry.t, stepsPerSec: sps, divergedStep: r.divergedStep });
+      else if (entry.t >= this.cfgs[i].steps) this.finish(i);
     });
-    this.onProgress(this.cfgs.reduce((a, c, i) => a + (this.ended[i] ? c.steps : Math.min(t, c.steps)), 0));
+    this.onProgress(this.cfgs.reduce((a, c, i) => a + (this.ended[i] ? c.steps : Math.min(entry.t, c.steps)), 0));
     this.flush(false);
+  }
+
+  /** Wait for every logged step still in flight (before a pause, a stop or reading the weights). */
+  private async drain(): Promise<void> {
+    while (this.inFlight.length) await this.take(this.inFlight.shift()!);
   }
 
   private finish(i: number): void {
@@ -191,7 +217,7 @@ export class RunLoop {
    * gone); it starts by itself when the last run ends. Await it before destroy().
    */
   postWeights(): Promise<void> {
-    this.weightsPosted ??= this.trainer.readRuns(this.cfgs.map((c) => c.r)).then((all) => this.runs.forEach((r, i) => this.sink.weights(r.runId, all[i])));
+    this.weightsPosted ??= this.drain().then(() => this.trainer.readRuns(this.cfgs.map((c) => c.r)).then((all) => this.runs.forEach((r, i) => this.sink.weights(r.runId, all[i]))));
     return this.weightsPosted;
   }
 

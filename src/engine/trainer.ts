@@ -149,12 +149,12 @@ export class Trainer {
       this.evalPass.push(...studentForward(device, st, setup, c.x, c.rows, false, ev, pre).dispatches);
       this.evalPass.push(...lossSet(ev.z[L - 1].buf, ev.z[L - 1].stride, c.rows, c.y, 0, c.labels, 0, ev.gLast.buf, st.evalOut, (i) => (i * st.evalChunks.length + ci) * ALIGN, 1));
     });
-    if (targets.length) this.submit(targets, 'eval.targets');
+    if (targets.length) this.submitList(targets, 'eval.targets');
     this.slot = stagingLayout(R, setup.accum, st.evalChunks.length);
     this.ring = new StagingRing(device, this.slot.floats * 4, 3);
   }
 
-  private submit(list: Dispatch[], label: string): void {
+  private submitList(list: Dispatch[], label: string): void {
     const enc = this.device.createCommandEncoder({ label });
     const pass = enc.beginComputePass({ label });
     encodeDispatches(pass, list);
@@ -174,12 +174,15 @@ export class Trainer {
   }
 
   /**
-   * One step of every run (one submit). With `log`, the step's scalars are copied to a staging slot
-   * and the promise resolves to each run's log once the GPU reaches this step (the only sync).
+   * One step of every run (one submit). With `log`, the step's scalars are copied to a staging slot and
+   * the returned `logs` resolves to each run's log once the GPU reaches this step. The caller may submit
+   * further steps before awaiting it: the GPU keeps running while the read is in flight, and this only
+   * waits when every staging slot holds a read not yet resolved.
    */
-  async step(input: StepInput, log: boolean, evaluate = log): Promise<StepLog[] | null> {
+  async submit(input: StepInput, log: boolean, evaluate = log): Promise<{ logs: Promise<StepLog[]> } | null> {
     const { device, st, setup } = this;
     const { spec } = setup;
+    const slot = log ? await this.ring.acquire() : null;
     for (let k = 0; k < setup.accum; k++) {
       device.queue.writeBuffer(st.x, k * st.xStride * 4, input.x[k]);
       const t = input.targets?.[k];
@@ -188,7 +191,6 @@ export class Trainer {
     }
     this.setHypers(input);
     this.watch.setStep(input.t);
-    const slot = log ? await this.ring.acquire() : null;
     const enc = device.createCommandEncoder({ label: `step ${input.t}` });
     const pass = enc.beginComputePass({ label: `step ${input.t}` });
     for (const m of this.micro) encodeDispatches(pass, m.dispatches);
@@ -205,8 +207,19 @@ export class Trainer {
     }
     device.queue.submit([enc.finish()]);
     if (!slot) return null;
-    const data = await this.ring.read(slot.index);
-    return this.decode(input.t, data, evaluate && this.evalPass.length > 0);
+    const hasEval = evaluate && this.evalPass.length > 0;
+    return { logs: this.ring.read(slot.index).then((data) => this.decode(input.t, data, hasEval)) };
+  }
+
+  /** submit() and wait for the step's logs (tests, calibration, the benchmark). */
+  async step(input: StepInput, log: boolean, evaluate = log): Promise<StepLog[] | null> {
+    const sub = await this.submit(input, log, evaluate);
+    return sub ? sub.logs : null;
+  }
+
+  /** Logged steps that can be in flight at once without submit() waiting for a slot. */
+  get inFlightLimit(): number {
+    return this.ring.size;
   }
 
   private decode(t: number, data: Float32Array, hasEval: boolean): StepLog[] {
@@ -252,7 +265,7 @@ export class Trainer {
     let row = 0;
     // chunks share the eval activations: run and read them one at a time
     for (const [ci, c] of st.evalChunks.entries()) {
-      this.submit(this.evalChunkDispatches(ci), 'eval.outputs');
+      this.submitList(this.evalChunkDispatches(ci), 'eval.outputs');
       out.set(await readF32(this.device, z.buf, c.rows * dOut, run * z.stride), row * dOut);
       row += c.rows;
     }

@@ -1,8 +1,9 @@
 /**
  * A small ring of MAP_READ staging buffers. The trainer copies the few scalars it logs (loss, grad norm,
- * finite flag) into the next slot at a log interval; mapping happens asynchronously, so the GPU keeps
- * running the following steps while the read is in flight. A full ring means the host is behind: the
- * caller waits for the oldest read (a sync point, and the only one).
+ * finite flag) into the next slot at a log interval and starts mapping it; the run loop keeps
+ * submitting steps while up to `size` reads are in flight (it awaits a step's logs only when it needs
+ * them), so the GPU keeps running. A full ring means the host is behind: acquire() waits for the oldest
+ * read (a sync point, and the only one).
  */
 export class StagingRing {
   private slots: { buf: GPUBuffer; busy: Promise<Float32Array> | null }[] = [];
@@ -19,6 +20,10 @@ export class StagingRing {
         busy: null,
       });
     }
+  }
+
+  get size(): number {
+    return this.slots.length;
   }
 
   /** Wait until the next slot is free, then return it; the caller encodes copies into it. */

@@ -4,8 +4,9 @@
  */
 import { adamwBench } from './adamw';
 import { matmulBench } from './matmul';
+import { runBench } from './run';
 import { sweepBench } from './sweep';
 import { trainstepBench } from './trainstep';
 import type { Measurement } from './types';
 
-export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, sweepBench];
+export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench];

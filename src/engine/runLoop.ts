@@ -68,6 +68,8 @@ export class RunLoop {
     private task: ToyTask,
     private sink: RunSink,
     initTensors: TensorMap = {},
+    /** Logged steps left in flight while the loop goes on (default: all staging slots but one; 0 = await each). */
+    private maxInFlight?: number,
   ) {
     this.cfgs = runs.map((r) => r.config);
     if (runs.length === 1) {
@@ -172,7 +174,7 @@ export class RunLoop {
     const sub = await this.trainer.submit({ t, hypers, x: stepInputs(cfgs[0], this.task, t) }, log);
     this.t = t;
     if (sub) this.inFlight.push({ t, hypers, logs: sub.logs });
-    const keep = forceLog || last ? 0 : this.trainer.inFlightLimit - 1;
+    const keep = forceLog || last ? 0 : Math.min(this.maxInFlight ?? Infinity, this.trainer.inFlightLimit - 1);
     while (this.inFlight.length > keep) await this.take(this.inFlight.shift()!);
     this.runTime += performance.now() - began;
     if (!sub && t % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0));

@@ -4,7 +4,7 @@ import { App } from './ui/App';
 import { startEngine } from './engine/client';
 import { applyEngineMessage, engineBridge } from './store/store';
 import { startUrlSync } from './ui/urlSync';
-import { startSweepUrlSync } from './ui/sweep/sweepUrlSync'; // issue 4
+import { startSweepUrlSync } from './ui/sweep/sweepUrlSync';
 import { hydrateRuns, startKeepingRuns } from './store/keepRuns';
 import './ui/app.css';
 
@@ -13,7 +13,7 @@ const engine = startEngine(applyEngineMessage);
 engineBridge.send = engine.send;
 engine.send({ type: 'init' });
 // Settings from the link (with notices for bad values), then the URL follows every change.
-startSweepUrlSync(); // issue 4: takes the sweep.* keys out of the link first, writes them back after
+startSweepUrlSync(); // takes the sweep.* keys out of the link first, writes them back after
 startUrlSync();
 // Finished runs are kept in IndexedDB: put them back on the chart, then keep every run that ends.
 startKeepingRuns();

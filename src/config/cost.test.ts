@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, formatBytes, stateFloatsPerParam } from './cost';
+import { costOf, stateFloatsPerParam } from './cost';
+import { formatBytes } from '../format';
 import { DEFAULT_CONFIG } from './schema';
 
 describe('costOf', () => {

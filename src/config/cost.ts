@@ -49,15 +49,3 @@ export function costOf(cfg: CostConfig): Cost {
     fft: { trainableParams: fftParams, bytes: fftParams * F32, optimizerStateBytes: fftParams * state * F32 },
   };
 }
-
-/** "512 B", "1.5 KiB", "3.00 MiB": binary units, three significant digits. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${Number(v.toPrecision(3))} ${units[u]}`;
-}

@@ -86,7 +86,7 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
   const R = runs.length;
   const L = layerCount(spec);
   const d = spec.sizes;
-  const B = shared.batch;
+  const batch = shared.batch;
   const rmax = spec.r;
   const layout = batchedLayout(spec, R);
   const firstTrainable = spec.modes.findIndex((m) => m !== 'frozen');
@@ -120,11 +120,11 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
   const drop = (i: number) => lora(i) && shared.dropout > 0;
   const isShared = (i: number) => i < firstTrainable; // output of layer i
   const inputShared = (i: number) => i <= firstTrainable;
-  const xStride = alignUp(B * d[0]);
-  const yStride = alignUp(B * d[L]);
+  const xStride = alignUp(batch * d[0]);
+  const yStride = alignUp(batch * d[L]);
 
   const E = shared.evalX ? shared.evalRows : 0;
-  const chunkRows = E > 0 ? evalChunkRows(B, E, R, Math.max(...d), evalBudget) : B;
+  const chunkRows = E > 0 ? evalChunkRows(batch, E, R, Math.max(...d), evalBudget) : batch;
   const evalChunks: BatchedState['evalChunks'] = [];
   for (let r0 = 0; r0 < E; r0 += chunkRows) {
     const rows = Math.min(chunkRows, E - r0);
@@ -135,14 +135,14 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
       labels: buf(`evalLabels[${r0}..]`, rows),
     });
   }
-  const z = d.slice(1).map((w, i) => perRun(`z${i}`, B, w, isShared(i)));
-  const a = d.slice(1, L).map((w, i) => perRun(`a${i}`, B, w, isShared(i)));
-  const h = d.slice(0, L).map((_, i) => (lora(i) ? perRun(`h${i}`, B, rmax, false) : null));
-  const gz = d.slice(1).map((w, i) => perRun(`gz${i}`, B, w, isShared(i)));
+  const z = d.slice(1).map((w, i) => perRun(`z${i}`, batch, w, isShared(i)));
+  const a = d.slice(1, L).map((w, i) => perRun(`a${i}`, batch, w, isShared(i)));
+  const h = d.slice(0, L).map((_, i) => (lora(i) ? perRun(`h${i}`, batch, rmax, false) : null));
+  const gz = d.slice(1).map((w, i) => perRun(`gz${i}`, batch, w, isShared(i)));
   // Eval chunks longer than the batch get forward buffers of their own.
   const ev = (name: string, w: number, sharedBuf = false) => perRun(`eval.${name}`, chunkRows, w, sharedBuf);
   const evalActs: ForwardActs =
-    chunkRows > B
+    chunkRows > batch
       ? {
           z: d.slice(1).map((w, i) => ev(`z${i}`, w, isShared(i))),
           a: d.slice(1, L).map((w, i) => ev(`a${i}`, w, isShared(i))),
@@ -156,17 +156,17 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
     firstTrainable,
     xStride,
     yStride,
-    x: buf(`x(${shared.accum}x${B}x${d[0]})`, shared.accum * xStride),
+    x: buf(`x(${shared.accum}x${batch}x${d[0]})`, shared.accum * xStride),
     y: buf('y', shared.accum * yStride),
     labels: buf('labels', shared.accum * yStride),
     z,
     a,
     h,
-    xd: d.slice(0, L).map((w, i) => (drop(i) ? perRun(`xd${i}`, B, w, inputShared(i)) : null)),
+    xd: d.slice(0, L).map((w, i) => (drop(i) ? perRun(`xd${i}`, batch, w, inputShared(i)) : null)),
     gz,
-    ga: d.slice(0, L).map((w, i) => (needsInputGrad(spec, i) ? perRun(`ga${i}`, B, w, false) : null)),
-    dh: d.slice(0, L).map((_, i) => (lora(i) ? perRun(`dh${i}`, B, rmax, false) : null)),
-    dxl: d.slice(0, L).map((w, i) => (drop(i) && needsInputGrad(spec, i) ? perRun(`dxl${i}`, B, w, false) : null)),
+    ga: d.slice(0, L).map((w, i) => (needsInputGrad(spec, i) ? perRun(`ga${i}`, batch, w, false) : null)),
+    dh: d.slice(0, L).map((_, i) => (lora(i) ? perRun(`dh${i}`, batch, rmax, false) : null)),
+    dxl: d.slice(0, L).map((w, i) => (drop(i) && needsInputGrad(spec, i) ? perRun(`dxl${i}`, batch, w, false) : null)),
     params: up('params', params),
     grads: buf('grads', layout.total),
     m: buf('m', layout.total),
@@ -177,9 +177,9 @@ export function allocateBatched(device: GPUDevice, shared: TrainSetup, runs: Bat
     teacherW: shared.teacher ? shared.teacher.W.map((W, i) => up(`teacher.W${i}`, W)) : [],
     teacherB: d.slice(0, L).map((_, i) => (shared.teacher?.b ? up(`teacher.b${i}`, shared.teacher.b[i]) : null)),
     zBase:
-      firstTrainable >= 0 && spec.modes[firstTrainable] === 'lora' ? buf(`zBase${firstTrainable}`, B * d[firstTrainable + 1]) : null,
-    tz: d.slice(1).map((w, i) => buf(`teacher.z${i}`, Math.max(B, chunkRows) * w)),
-    ta: d.slice(1, L).map((w, i) => buf(`teacher.a${i}`, Math.max(B, chunkRows) * w)),
+      firstTrainable >= 0 && spec.modes[firstTrainable] === 'lora' ? buf(`zBase${firstTrainable}`, batch * d[firstTrainable + 1]) : null,
+    tz: d.slice(1).map((w, i) => buf(`teacher.z${i}`, Math.max(batch, chunkRows) * w)),
+    ta: d.slice(1, L).map((w, i) => buf(`teacher.a${i}`, Math.max(batch, chunkRows) * w)),
     lossOut: buf('lossOut', R * shared.accum * ALIGN),
     evalOut: buf('evalOut', R * Math.max(1, evalChunks.length) * ALIGN),
     stats: buf('stats', R * ALIGN),

@@ -73,7 +73,7 @@ export class Trainer {
     const { spec } = setup;
     const L = layerCount(spec);
     const dOut = spec.sizes[L];
-    const B = setup.batch;
+    const batch = setup.batch;
     const zLast = st.z[L - 1];
     // MSE: one segmented dispatch for all runs (one workgroup each); cross-entropy: per-run dispatches.
     const lossSet = (pred: GPUBuffer, predStride: number, rows: number, target: GPUBuffer, targetOff: number, labels: GPUBuffer, labelsOff: number, grad: GPUBuffer, out: GPUBuffer, slot: (i: number) => number, gradScale: number): Dispatch[] =>
@@ -105,12 +105,12 @@ export class Trainer {
           ).flat();
 
     for (let k = 0; k < setup.accum; k++) {
-      const X = ref(st.x, k * st.xStride, B * spec.sizes[0]);
+      const X = ref(st.x, k * st.xStride, batch * spec.sizes[0]);
       const list: Dispatch[] = [];
-      if (setup.teacher) list.push(...teacherForward(device, st, setup, X, B, ref(st.y, k * st.yStride, B * dOut), ref(st.labels, k * st.yStride, B)));
-      const fwd = studentForward(device, st, setup, X, B, true);
+      if (setup.teacher) list.push(...teacherForward(device, st, setup, X, batch, ref(st.y, k * st.yStride, batch * dOut), ref(st.labels, k * st.yStride, batch)));
+      const fwd = studentForward(device, st, setup, X, batch, true);
       list.push(...fwd.dispatches);
-      list.push(...lossSet(zLast.buf, zLast.stride, B, st.y, k * st.yStride, st.labels, k * st.yStride, st.gz[L - 1].buf, st.lossOut, (i) => (i * setup.accum + k) * ALIGN, 1 / setup.accum));
+      list.push(...lossSet(zLast.buf, zLast.stride, batch, st.y, k * st.yStride, st.labels, k * st.yStride, st.gz[L - 1].buf, st.lossOut, (i) => (i * setup.accum + k) * ALIGN, 1 / setup.accum));
       const bwd = studentBackward(device, st, setup, X, k > 0);
       list.push(...bwd.dispatches);
       this.micro.push({ dispatches: list, dropouts: [...fwd.dropouts, ...bwd.dropouts] });

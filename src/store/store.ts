@@ -9,7 +9,7 @@ import { changedFields, DEFAULT_CONFIG, resetKind, type RunConfig } from '../con
 import type { FromEngine, MetricPoint, RunStatus } from '../engine/protocol';
 import { runLabel } from './runLabel';
 import { engineBridge, runWeights, settleForward } from './engineCalls';
-import { routeSweepMessage } from './sweeps'; // sweeps (issue 4)
+import { routeSweepMessage } from './sweeps';
 
 export type GpuStatus =
   | { state: 'probing' }
@@ -131,7 +131,7 @@ export const useLab = create<LabState>()((set, get) => {
 
 /** Engine -> store. Metrics arrive batched by the engine (at most ~10 messages a second). */
 export function applyEngineMessage(m: FromEngine): void {
-  if (routeSweepMessage(m)) return; // sweep progress and the runs of sweeps live in ./sweeps (issue 4)
+  if (routeSweepMessage(m)) return; // sweep progress and the runs of sweeps live in ./sweeps
   const s = useLab.getState();
   switch (m.type) {
     case 'ready':

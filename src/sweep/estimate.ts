@@ -11,7 +11,8 @@
  * with the runs per batch; it must stay under the adapter's maxStorageBufferBindingSize and
  * maxBufferSize. f32 everywhere; an estimate of that layout, not a measurement.
  */
-import { costOf, formatBytes, stateFloatsPerParam } from '../config/cost';
+import { costOf, stateFloatsPerParam } from '../config/cost';
+import { formatBytes } from '../format';
 import type { RunConfig } from '../config/schema';
 import { groupKey } from '../engine/group';
 import { evalChunkRows } from '../engine/runLayout';

@@ -4,13 +4,11 @@ import { GpuPanel } from './GpuPanel';
 import { LossChart } from './LossChart';
 import { Notices } from './Notices';
 import { RunControls } from './RunControls';
-// --- issue 5 (export / import / automation): begin
 import { ExportPanel } from './ExportPanel';
 import { ImportDrop } from './ImportDrop';
 import { installAutomation } from './automation';
 installAutomation(); // window.loraLab, for the command line and tests (see automation.ts)
-// --- issue 5: end
-import { SweepSection } from './sweep/SweepSection'; // issue 4: sweeps
+import { SweepSection } from './sweep/SweepSection';
 
 /** The training page: settings on the left; run controls, loss chart, cost and GPU on the right. */
 export function App() {
@@ -28,7 +26,6 @@ export function App() {
         <div className="results">
           <RunControls />
           <LossChart />
-          {/* issue 5: exports of finished runs, adapter import */}
           <ExportPanel />
           <ImportDrop />
           <div className="side-by-side">
@@ -37,7 +34,7 @@ export function App() {
           </div>
         </div>
       </div>
-      <SweepSection /> {/* issue 4: sweeps, full width below the training page */}
+      <SweepSection /> {/* full width below the training page */}
     </main>
   );
 }

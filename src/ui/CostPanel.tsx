@@ -1,10 +1,10 @@
 /** What the current settings cost, next to full fine-tuning (FFT) of the same layers. */
-import { costOf, formatBytes } from '../config/cost';
+import { costOf } from '../config/cost';
+import { formatBytes, percent } from '../format';
 import { useLab } from '../store/store';
 import { liveProgress } from './chartData';
 
 const count = (n: number) => n.toLocaleString('en-US');
-const percent = (p: number) => (p < 0.1 ? p.toPrecision(2) : p.toFixed(1));
 
 export function CostPanel() {
   const config = useLab((s) => s.config);

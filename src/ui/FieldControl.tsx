@@ -6,7 +6,8 @@
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { alphaEff, fieldBounds, scalingFactor, type Field, type FieldValue, type RunConfig } from '../config/schema';
-import { formatLog2Value, log2Of, log2Steps, optionText, parseNumberText, rangeText, short, unusedBecause, valueText } from './fields';
+import { short } from '../format';
+import { formatLog2Value, log2Of, log2Steps, optionText, parseNumberText, rangeText, unusedBecause, valueText } from './fields';
 
 /** Sets the field to a raw value; returns the error to show, or null when the value was taken. */
 export type CommitFn = (raw: unknown) => string | null;

@@ -1,7 +1,7 @@
 import { useLab } from '../store/store';
 import { BROWSER_HELP } from '../gpu/device';
+import { formatBytes } from '../format';
 
-const fmtBytes = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);
 
 /** The WebGPU adapter the engine got, or why there is none. */
 export function GpuPanel() {
@@ -26,7 +26,7 @@ export function GpuPanel() {
         <dt>Fallback adapter</dt>
         <dd data-field="fallback">{a.isFallbackAdapter ? 'yes (software, slow)' : 'no'}</dd>
         <dt>Max storage binding</dt>
-        <dd data-field="maxStorageBufferBindingSize">{fmtBytes(a.limits.maxStorageBufferBindingSize)}</dd>
+        <dd data-field="maxStorageBufferBindingSize">{formatBytes(a.limits.maxStorageBufferBindingSize)}</dd>
         <dt>Workgroup storage</dt>
         <dd>{a.limits.maxComputeWorkgroupStorageSize / 1024} KiB</dd>
         <dt>Invocations / workgroup</dt>

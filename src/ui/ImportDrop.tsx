@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useLab } from '../store/store';
-import { short } from './fields';
+import { short } from '../format';
 import { applyImport, evaluateAdapter, readFiles, trainAdapter, type Evaluation, type ImportedAdapter } from './importActions';
 import { notify } from './exportActions';
 

@@ -7,8 +7,8 @@ import { useMemo, useRef } from 'react';
 import { CartesianGrid, Line, LineChart, XAxis, YAxis } from 'recharts';
 import { configToQuery } from '../config/url';
 import { isActive, useLab, type RunRecord } from '../store/store';
-import { assignColours, liveProgress, logTicks, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
-import { fmtNum, fmtTick } from './fields';
+import { assignColours, liveProgress, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
+import { fmtNum, fmtTick, logTicks } from '../format';
 
 export function LossChart() {
   const runs = useLab((s) => s.runs);
@@ -26,7 +26,7 @@ export function LossChart() {
     curves.map((x) => x.c),
     chart.logY,
   );
-  const ticks = chart.logY && domain ? logTicks(domain) : [];
+  const ticks = chart.logY && domain ? logTicks(domain[0], domain[1]) : [];
   const maxSteps = Math.max(1, ...runs.map((r) => r.config.steps));
   const json = useMemo(() => seriesJson(runs), [runs]);
 

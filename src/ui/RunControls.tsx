@@ -2,7 +2,7 @@
 import type { RunStatus } from '../engine/protocol';
 import { isActive, useLab, type RunRecord } from '../store/store';
 import { liveProgress } from './chartData';
-import { fmtNum } from './fields';
+import { fmtNum } from '../format';
 
 export function statusText(run: RunRecord | undefined): string {
   if (!run) return 'Ready: press Train to start a run.';

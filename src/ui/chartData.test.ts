@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/schema';
 import type { MetricPoint, RunStatus } from '../engine/protocol';
 import type { RunRecord } from '../store/store';
-import { assignColours, downsample, liveProgress, logTicks, niceCeil, PALETTE, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
+import { logTicks } from '../format';
+import { assignColours, downsample, liveProgress, niceCeil, PALETTE, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
 
 const pt = (step: number, loss: number, evalLoss?: number): MetricPoint => ({ step, loss, evalLoss, gradNorm: 1, lr: 0.01, stepsPerSec: 10, divergedStep: 0 });
 const run = (points: MetricPoint[], status: Partial<RunStatus> = {}, id = 'a'): RunRecord => ({
@@ -84,9 +85,9 @@ describe('liveProgress', () => {
 
 describe('logTicks', () => {
   it('powers of ten, with 2x and 5x over few decades', () => {
-    expect(logTicks([0.05, 1.2])).toEqual([0.05, 0.1, 0.2, 0.5, 1]);
-    expect(logTicks([5e-5, 2])).toEqual([1e-4, 1e-3, 0.01, 0.1, 1]);
-    expect(logTicks([0, 1])).toEqual([]);
-    expect(logTicks([0.3, 0.45])).toEqual([]);
+    expect(logTicks(0.05, 1.2)).toEqual([0.05, 0.1, 0.2, 0.5, 1]);
+    expect(logTicks(5e-5, 2)).toEqual([1e-4, 1e-3, 0.01, 0.1, 1]);
+    expect(logTicks(0, 1)).toEqual([]);
+    expect(logTicks(0.3, 0.45)).toEqual([0.3, 0.45]); // too narrow: the two ends
   });
 });

@@ -147,19 +147,3 @@ export function liveProgress(run: Pick<RunRecord, 'status' | 'points'>): { step:
   return { step: run.status.step, stepsPerSec: run.status.stepsPerSec };
 }
 
-/**
- * Ticks for a log axis: powers of ten, with 2x and 5x between them when the range spans few decades
- * (the chart's own log ticks land on odd values like 0.06 and 0.0009). Empty: let the chart choose.
- */
-export function logTicks([lo, hi]: [number, number]): number[] {
-  if (!(lo > 0 && hi > lo)) return [];
-  const k0 = Math.floor(Math.log10(lo));
-  const k1 = Math.ceil(Math.log10(hi));
-  const mults = Math.log10(hi / lo) <= 2 ? [1, 2, 5] : [1];
-  const out: number[] = [];
-  for (let k = k0; k <= k1; k++) for (const m of mults) {
-    const t = Number((m * 10 ** k).toPrecision(1));
-    if (t >= lo && t <= hi) out.push(t);
-  }
-  return out.length >= 2 ? out : []; // too narrow a range: let the chart choose
-}

@@ -2,6 +2,7 @@
  * Pure helpers behind the generated controls: committing one field's raw value through the schema's
  * validation, log2 slider positions, and how values are shown. No React here, so it is unit-tested.
  */
+import { sci } from '../format';
 import { allLayers, clampConfig, fieldBounds, formatRange, sameValue, validateConfig, type Field, type FieldKey, type FieldValue, type RunConfig } from '../config/schema';
 
 export type Commit = { ok: true; config: RunConfig; notices: string[] } | { ok: false; error: string };
@@ -42,32 +43,14 @@ export function log2Of(x: number): number {
   return Math.abs(k - half) < 1e-9 ? half : Math.round(k * 100) / 100;
 }
 
-/** "7.8e-3" (no '+' in positive exponents). */
-export function sci(x: number): string {
-  return x.toExponential(1).replace('e+', 'e');
-}
 
 /** The learning rate as "2^-7 = 7.8e-3". */
 export function formatLog2Value(x: number): string {
   return `2^${log2Of(x)} = ${sci(x)}`;
 }
 
-/** A short number for labels: 3 significant digits, no trailing zeros. */
-export function short(x: number): string {
-  return String(Number(x.toPrecision(3)));
-}
 
-/** A loss or other positive quantity over many decades: "0.385", "9.67e-5", "1.18e6". */
-export function fmtNum(x: number): string {
-  const a = Math.abs(x);
-  return a !== 0 && Number.isFinite(a) && (a < 1e-3 || a >= 1e5) ? x.toExponential(2).replace('e+', 'e') : short(x);
-}
 
-/** An axis tick: "0.05", "1e-4". */
-export function fmtTick(x: number): string {
-  const a = Math.abs(x);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(0).replace('e+', 'e') : short(x);
-}
 
 /** Text of enum options (the value stays the schema's key, which is what the URL carries). */
 const OPTION_TEXT: Record<string, string> = {

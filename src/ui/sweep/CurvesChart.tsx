@@ -7,7 +7,7 @@ import { emaSmooth } from '../../metrics/ema';
 import type { SweepRunRecord } from '../../sweep/types';
 import { ChartPanel } from './ChartPanel';
 import { runName } from './runText';
-import { fmt, logTicks } from './scales';
+import { fmt, logTicks } from '../../format';
 
 const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7a5195', '#444444'];
 const SMOOTHING = 0.6;

@@ -7,7 +7,8 @@ import { useMemo } from 'react';
 import { buildHeatmap, HEAT_AXIS_LABEL, type HeatAxis } from '../../sweep/heatmap';
 import type { SweepRunRecord } from '../../sweep/types';
 import { ChartPanel } from './ChartPanel';
-import { fmt, sequential } from './scales';
+import { sequential } from './scales';
+import { fmt } from '../../format';
 
 const CW = 64;
 const CH = 30;

@@ -9,7 +9,8 @@ import { CartesianGrid, ComposedChart, Line, Scatter, XAxis, YAxis } from 'recha
 import type { Panel } from '../../sweep/analysis';
 import { ChartPanel } from './ChartPanel';
 import { muaData, type Dot } from './muaData';
-import { BAD_COLOUR, fmt, logTicks } from './scales';
+import { BAD_COLOUR } from './scales';
+import { fmt, logTicks } from '../../format';
 
 interface Props {
   panels: Panel[];

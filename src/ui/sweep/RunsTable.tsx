@@ -8,7 +8,7 @@ import { alphaEff } from '../../config/schema';
 import { configToQuery } from '../../config/url';
 import { outcomeOf, summarizeRun, type RunRow } from '../../sweep/analysis';
 import type { SweepRunRecord } from '../../sweep/types';
-import { fmt } from './scales';
+import { fmt } from '../../format';
 
 interface Row extends RunRow {
   outcome: string;

@@ -3,7 +3,7 @@
  * it is refused), Run sweep / Cancel, and the progress of the running sweep.
  */
 import { useEffect, useMemo } from 'react';
-import { formatBytes } from '../../config/cost';
+import { fmt, formatBytes } from '../../format';
 import { useLab } from '../../store/store';
 import { calibrationKey, useSweeps } from '../../store/sweeps';
 import { calibrationConfig, estimateSeconds, formatDuration, limitsError, sweepMemory, type SweepMemory } from '../../sweep/estimate';
@@ -12,7 +12,6 @@ import { presetDef, presetSettings, PRESETS, type Preset } from '../../sweep/pre
 import { isFinished, type GridRun } from '../../sweep/types';
 import type { RunConfig } from '../../config/schema';
 import { AxisEditors } from './AxisEditors';
-import { fmt } from './scales';
 
 /** The adapter's buffer limits, when the engine has an adapter. */
 function useLimits() {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { analyzeSweep } from '../../sweep/analysis';
 import { syntheticSweep } from '../../sweep/synthetic';
 import { muaData } from './muaData';
-import { FFT_COLOUR, logTicks, rankColour, sequential } from './scales';
+import { FFT_COLOUR, rankColour, sequential } from './scales';
+import { logTicks } from '../../format';
 
 const sweep = syntheticSweep({ ranks: [1, 4, 16], lr: { from: -8, to: -2, step: 1 }, alpha: { kind: 'alphaEff', values: [1] }, includeFft: true }, (g) =>
   g.axes.log2lr === -2 ? 'diverged' : g.axes.log2lr === -3 ? 'collapsed' : g.axes.log2lr === -8 && g.axes.rank === 4 && !g.axes.fft ? 'pending' : 0.05 * (g.axes.log2lr + 5) ** 2 + 0.1 + 0.01 * g.config.r,

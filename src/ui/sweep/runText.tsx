@@ -3,7 +3,7 @@ import { configToQuery } from '../../config/url';
 import { runLabel } from '../../store/runLabel';
 import { outcomeOf, summarizeRun } from '../../sweep/analysis';
 import type { SweepRunRecord } from '../../sweep/types';
-import { fmt } from './scales';
+import { fmt } from '../../format';
 
 export function runName(r: SweepRunRecord): string {
   return `${runLabel(r.config)}${r.config.seed !== 1 ? ` seed ${r.config.seed}` : ''}`;

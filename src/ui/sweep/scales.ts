@@ -32,24 +32,3 @@ export const BAD_COLOUR = '#b01030';
 
 /** Dash patterns that tell overlaid panels apart (the first is solid). */
 export const DASHES = ['', '2 3', '8 3 2 3', '1 2'];
-
-/** Ticks for a log axis on [lo, hi]: 1, 2, 5 x powers of ten inside it (at least the two ends). */
-export function logTicks(lo: number, hi: number): number[] {
-  const out: number[] = [];
-  for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++)
-    for (const d of [1, 2, 5]) {
-      const v = d * 10 ** k;
-      if (v >= lo && v <= hi) out.push(Number(v.toPrecision(3)));
-    }
-  return out.length >= 2 ? out : [Number(lo.toPrecision(3)), Number(hi.toPrecision(3))];
-}
-
-/** A short number: 3 significant digits, or the label of a non-finite one. */
-export function fmt(x: number | null | undefined): string {
-  if (x === null || x === undefined) return '–';
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? '–' : String(x);
-  return String(Number(x.toPrecision(3)));
-}
-
-/** "2^-6.5". */
-export const pow2 = (x: number) => `2^${Number(x.toFixed(2))}`;

@@ -20,6 +20,7 @@ const SWEEP_TIMEOUT = 200_000;
 interface Series {
   name: string;
   points: [number, number | null, string][];
+  optimum: { x: number; reliable: boolean } | null;
 }
 
 /** Open a link and wait until the engine has a GPU (the presets are enabled then). */
@@ -120,6 +121,44 @@ test('a 2 ranks x 3 learning rates grid trains, draws, downloads as CSV and surv
   await expect(page.getByTestId('sweep-export').locator('li')).toHaveAttribute('data-ready', 'false');
   await expect(page.getByTestId('sweep-export').getByRole('button', { name: /^Export bundle of sweep run/ })).toHaveAttribute('title', /imported sweep has none|diverged/);
   expect(consoleErrors).toEqual([]);
+});
+
+test('a sweep over the default learning-rate range shows what a working sweep shows', async ({ page }) => {
+  // ranks 2 and 4 on the default range of log2 lr (-10 .. -1, here in whole octaves); batches of 64
+  // keep the logged losses' noise below the differences between neighbouring rates
+  await open(page, 'width=16&layers=1&steps=60&batch=64&evalSize=64&logEvery=5&sweep.ranks=2,4&sweep.lr=-10,-1,1');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await waitForRuns(page, 20);
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /as JSON$/ }).click()]);
+  const doc = JSON.parse(await readFile(await json.path(), 'utf8')) as {
+    runs: { axes: { rank: number; log2lr: number }; status: { state: string }; summary: { finalLoss: number | string | null }; points: [number, number][] }[];
+  };
+  const chart = await series(page);
+  const table = await rows(page).evaluateAll((trs) =>
+    trs.map((tr) => ({ r: Number(tr.querySelector('[data-field="r"]')!.textContent), lr: Number(tr.querySelector('[data-field="lr"]')!.textContent), final: Number(tr.querySelector('[data-field="final"]')!.textContent), state: tr.getAttribute('data-state') })),
+  );
+  for (const rank of [2, 4]) {
+    const runs = doc.runs.filter((r) => r.axes.rank === rank).sort((a, b) => a.axes.log2lr - b.axes.log2lr);
+    expect(runs.map((r) => r.axes.log2lr)).toEqual([-10, -9, -8, -7, -6, -5, -4, -3, -2, -1]);
+    // the lowest learning rates train: they end ok, below the loss they started from
+    for (const r of runs.slice(0, 2)) {
+      expect(r.status.state, `r=${rank} log2 lr ${r.axes.log2lr}`).toBe('done');
+      expect(Number(r.summary.finalLoss), `r=${rank} log2 lr ${r.axes.log2lr}`).toBeLessThan(r.points[0][1]);
+    }
+    // an interior optimum: the best final loss is neither at the lowest nor at the highest rate
+    const ok = runs.filter((r) => r.status.state === 'done');
+    const best = ok.reduce((a, b) => (Number(b.summary.finalLoss) < Number(a.summary.finalLoss) ? b : a));
+    expect(best.axes.log2lr, `r=${rank}: best at 2^${best.axes.log2lr}`).toBeGreaterThan(-10);
+    expect(best.axes.log2lr).toBeLessThan(-1);
+    // and the runs past it do worse (they slow down, collapse or diverge)
+    expect(runs.some((r) => r.axes.log2lr > best.axes.log2lr && (r.status.state !== 'done' || Number(r.summary.finalLoss) > Number(best.summary.finalLoss)))).toBe(true);
+    // the chart's optimum (a parabola fit) sits within an octave of the table's best run
+    const tableBest = table.filter((t) => t.r === rank && t.state === 'ok').reduce((a, b) => (b.final < a.final ? b : a));
+    expect(tableBest.lr).toBe(best.axes.log2lr);
+    const opt = chart.find((c) => c.name === `r=${rank}`)!.optimum;
+    expect(opt, `r=${rank} has an optimum on the chart`).not.toBeNull();
+    expect(Math.abs(opt!.x - tableBest.lr), `r=${rank}: chart optimum 2^${opt!.x} vs table best 2^${tableBest.lr}`).toBeLessThanOrEqual(1);
+  }
 });
 
 test('a sweep run picked in the table exports as a PEFT bundle after a reload, and real PEFT agrees with it', async ({ page, consoleErrors }, info) => {

@@ -80,7 +80,9 @@ export function muaData(panels: readonly Panel[]): MuaData {
       });
     }
   });
-  const json = JSON.stringify(series.map((s) => ({ name: s.name, points: s.curve.points.map((q) => [q.x, Number.isFinite(q.y) ? q.y : null, q.outcome]) })));
+  const json = JSON.stringify(
+    series.map((s) => ({ name: s.name, points: s.curve.points.map((q) => [q.x, Number.isFinite(q.y) ? q.y : null, q.outcome]), optimum: s.curve.optimum ? { x: s.curve.optimum.x, reliable: s.curve.optimum.reliable } : null })),
+  );
   const xDomain: [number, number] = xlo <= xhi ? [xlo - 0.25, xhi + 0.25] : [-10, 0];
   const ints: number[] = [];
   for (let k = Math.ceil(xDomain[0]); k <= Math.floor(xDomain[1]); k++) ints.push(k);

@@ -4,9 +4,10 @@
  */
 import { adamwBench } from './adamw';
 import { matmulBench } from './matmul';
+import { profileBench } from './profile';
 import { runBench } from './run';
 import { sweepBench } from './sweep';
 import { trainstepBench } from './trainstep';
 import type { Measurement } from './types';
 
-export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench];
+export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench, profileBench];

@@ -217,6 +217,11 @@ export class Trainer {
     return sub ? sub.logs : null;
   }
 
+  /** One training step's dispatches in order (every micro-batch, then the tail), and the eval pass's: for profiles. */
+  dispatchLists(): { step: Dispatch[]; eval: Dispatch[] } {
+    return { step: [...this.micro.flatMap((m) => m.dispatches), ...this.tail], eval: [...this.evalPass] };
+  }
+
   /** Logged steps that can be in flight at once without submit() waiting for a slot. */
   get inFlightLimit(): number {
     return this.ring.size;

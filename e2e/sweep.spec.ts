@@ -57,6 +57,11 @@ function storedProgress(page: Page): Promise<number> {
 
 const rows = (page: Page) => page.getByTestId('sweep-table').locator('tbody tr');
 
+/** Wait until IndexedDB holds n finished runs (the store writes each finished run's record asynchronously). */
+async function waitStored(page: Page, n: number): Promise<void> {
+  await expect.poll(() => storedProgress(page), { timeout: 30_000 }).toBe(n);
+}
+
 /** Wait until the table has n runs and none is pending (each ended ok, diverged or collapsed). */
 async function waitForRuns(page: Page, n: number): Promise<void> {
   await expect(rows(page)).toHaveCount(n, { timeout: 60_000 });
@@ -101,6 +106,7 @@ test('a 2 ranks x 3 learning rates grid trains, draws, downloads as CSV and surv
   const r = head.indexOf('r');
   expect(lines.slice(1).map((l) => l.split(',')[r]).sort()).toEqual(['1', '1', '1', '2', '2', '2']);
 
+  await waitStored(page, 6);
   await page.reload();
   await expect(page.getByTestId('sweep-list').locator('li')).toHaveCount(1);
   await expect(page.getByTestId('sweep-list')).toContainText('6 / 6 runs finished');
@@ -165,6 +171,7 @@ test('a sweep run picked in the table exports as a PEFT bundle after a reload, a
   await open(page, `${TINY.replace('steps=20', 'steps=30')}&sweep.ranks=2,3&sweep.lr=-5,-5,1`);
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await waitForRuns(page, 2);
+  await waitStored(page, 2);
   await page.reload(); // trained tensors are kept in IndexedDB, not in the page
   await waitForRuns(page, 2);
   const exportPanel = page.getByTestId('sweep-export');

@@ -24,6 +24,8 @@ export type ToEngine =
    * model's (with `tensors` as the trained LoRA factors or fully trained weights 'W<i>').
    */
   | { type: 'forward'; requestId: string; config: RunConfig; tensors: TensorMap; inputs: Float32Array; rows: number }
+  /** The eval loss of the task's held-out set without and with `tensors` (an imported adapter). */
+  | { type: 'evaluate'; requestId: string; config: RunConfig; tensors: TensorMap }
   /** Train many runs (a sweep); runs sharing the base model train together on the GPU. */
   | { type: 'sweep'; sweepId: string; runs: SweepRunSpec[] }
   /** Stop a sweep: finished runs stay, unfinished ones are marked stopped. */
@@ -44,6 +46,13 @@ export type TensorMap = Record<string, Float32Array>;
  * A logged step: what the GPU measured, and the hyperparameters the step ran with (points read back
  * from older files or CSVs may have only the learning rate).
  */
+/** An adapter's eval loss on the task's held-out set, and the base model's, over `rows` rows. */
+export interface Evaluation {
+  baseLoss: number;
+  adapterLoss: number;
+  rows: number;
+}
+
 export interface MetricPoint extends StepLog, Partial<Omit<StepHyper, 'lr'>> {
   lr: number;
   stepsPerSec: number;
@@ -69,6 +78,8 @@ export type FromEngine =
   | { type: 'weights'; runId: string; tensors: TensorMap }
   | { type: 'forward-result'; requestId: string; base: Float32Array; adapted: Float32Array }
   | { type: 'forward-error'; requestId: string; message: string }
+  | { type: 'evaluate-result'; requestId: string; evaluation: Evaluation }
+  | { type: 'evaluate-error'; requestId: string; message: string }
   /** adapterStepsPerSec counts one step of one run as one adapter-step. */
   | { type: 'sweep-progress'; sweepId: string; done: number; total: number; adapterStepsPerSec: number; etaSec: number }
   | { type: 'sweep-done'; sweepId: string; cancelled: boolean }

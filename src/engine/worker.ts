@@ -5,6 +5,7 @@ import type { FromEngine, ToEngine } from './protocol';
 import { RunLoop, type RunSink } from './runLoop';
 import { buildTask } from '../tasks/toy';
 import { forwardOutputs } from './forward';
+import { evaluateTensors } from './evaluate';
 import { SweepRunner } from './sweep';
 import { calibrate } from './calibrate';
 
@@ -113,6 +114,15 @@ async function handle(msg: ToEngine): Promise<void> {
         post({ type: 'calibrate-result', requestId: msg.requestId, stepsPerSec: await calibrate(g.device, msg.config) });
       } catch (e) {
         post({ type: 'calibrate-result', requestId: msg.requestId, stepsPerSec: NaN, message: e instanceof Error ? e.message : String(e) });
+      }
+      break;
+    }
+    case 'evaluate': {
+      try {
+        const g = await ensureGpu();
+        post({ type: 'evaluate-result', requestId: msg.requestId, evaluation: await evaluateTensors(g.device, msg.config, msg.tensors) });
+      } catch (e) {
+        post({ type: 'evaluate-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
       }
       break;
     }

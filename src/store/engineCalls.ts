@@ -3,7 +3,7 @@
  * not rendered) and request/response calls (a GPU forward pass for an export's test cases).
  */
 import type { RunConfig } from '../config/schema';
-import type { TensorMap, ToEngine } from '../engine/protocol';
+import type { Evaluation, TensorMap, ToEngine } from '../engine/protocol';
 
 /** The engine connection, set once at start-up (outside the store state: not serialisable). */
 export const engineBridge: { send: (m: ToEngine) => void } = { send: () => {} };
@@ -33,6 +33,25 @@ export function settleForward(requestId: string, result: { base: Float32Array; a
   const p = pending.get(requestId);
   if (!p) return;
   pending.delete(requestId);
+  if (result instanceof Error) p.reject(result);
+  else p.resolve(result);
+}
+
+const evaluations = new Map<string, { resolve: (e: Evaluation) => void; reject: (e: Error) => void }>();
+
+/** An adapter's eval loss and the base model's, computed by the engine (GPU forward, losses in the worker). */
+export function requestEvaluation(config: RunConfig, tensors: TensorMap): Promise<Evaluation> {
+  const requestId = `eval-${++counter}`;
+  return new Promise((resolve, reject) => {
+    evaluations.set(requestId, { resolve, reject });
+    engineBridge.send({ type: 'evaluate', requestId, config, tensors });
+  });
+}
+
+export function settleEvaluation(requestId: string, result: Evaluation | Error): void {
+  const p = evaluations.get(requestId);
+  if (!p) return;
+  evaluations.delete(requestId);
   if (result instanceof Error) p.reject(result);
   else p.resolve(result);
 }

@@ -6,9 +6,9 @@
 import { create } from 'zustand';
 import type { AdapterSummary } from '../gpu/device';
 import { changedFields, DEFAULT_CONFIG, resetKind, type RunConfig } from '../config/schema';
-import type { FromEngine, MetricPoint, RunStatus } from '../engine/protocol';
+import type { FromEngine, MetricPoint, RunStatus, TensorMap } from '../engine/protocol';
 import { runLabel } from './runLabel';
-import { engineBridge, runWeights, settleForward } from './engineCalls';
+import { engineBridge, runWeights, settleEvaluation, settleForward } from './engineCalls';
 import { routeSweepMessage } from './sweeps';
 
 export type GpuStatus =
@@ -54,6 +54,8 @@ export interface LabState {
   step(): void;
   reset(): void;
   removeRun(id: string): void;
+  /** A new run of `config` whose trainable tensors start from `initTensors` (an imported adapter); returns its id. */
+  trainFrom(config: RunConfig, initTensors: TensorMap, label: string): string;
 }
 
 export { engineBridge };
@@ -68,12 +70,12 @@ export const useLab = create<LabState>()((set, get) => {
   const current = () => get().runs.find((r) => r.id === get().currentId);
   const patchRun = (id: string, f: (r: RunRecord) => RunRecord) => set((s) => ({ runs: s.runs.map((r) => (r.id === id ? f(r) : r)) }));
 
-  const startRun = (paused: boolean) => {
-    const config = get().config;
+  const startRun = (paused: boolean, config = get().config, label = runLabel(config), initTensors?: TensorMap) => {
     const id = newRunId();
-    const rec: RunRecord = { id, config, label: runLabel(config), status: { state: 'building', step: 0, stepsPerSec: 0 }, points: [] };
-    set((s) => ({ runs: [...s.runs, rec].slice(-MAX_RUNS), currentId: id }));
-    engineBridge.send({ type: 'start', runId: id, config, paused });
+    const rec: RunRecord = { id, config, label, status: { state: 'building', step: 0, stepsPerSec: 0 }, points: [] };
+    set((s) => ({ config, runs: [...s.runs, rec].slice(-MAX_RUNS), currentId: id }));
+    engineBridge.send({ type: 'start', runId: id, config, paused, initTensors });
+    return id;
   };
 
   return {
@@ -126,6 +128,10 @@ export const useLab = create<LabState>()((set, get) => {
       set({ currentId: null });
     },
     removeRun: (id) => set((s) => ({ runs: s.runs.filter((r) => r.id !== id) })),
+    trainFrom: (config, initTensors, label) => {
+      if (isActive(current())) engineBridge.send({ type: 'stop' });
+      return startRun(false, config, label, initTensors);
+    },
   };
 });
 
@@ -163,6 +169,12 @@ export function applyEngineMessage(m: FromEngine): void {
       break;
     case 'forward-error':
       settleForward(m.requestId, new Error(m.message));
+      break;
+    case 'evaluate-result':
+      settleEvaluation(m.requestId, m.evaluation);
+      break;
+    case 'evaluate-error':
+      settleEvaluation(m.requestId, new Error(m.message));
       break;
   }
 }

@@ -3,16 +3,14 @@
  * before anything changes: a rejected file only adds one notice; an accepted one sets the settings
  * (r, lora_alpha, scaling, targets, and the task settings a LoRA Lab export records).
  * Then the adapter can be
- * - evaluated: the eval loss of the task's held-out set, with and without the adapter, from the GPU
- *   forward pass (no training step, so the adapter is measured exactly as it is), or
+ * - evaluated: the eval loss of the task's held-out set, with and without the adapter, computed in the
+ *   engine's worker from the GPU forward pass (no training step: the adapter is measured as it is), or
  * - trained further: a new run whose LoRA factors start from the adapter's (the engine's initTensors).
  */
 import { runLabel } from '../store/runLabel';
-import { engineBridge, requestForward } from '../store/engineCalls';
-import { isActive, MAX_RUNS, useLab, type RunRecord } from '../store/store';
-import { buildTask } from '../tasks/toy';
-import { mseLoss } from '../ref/mse';
-import { crossEntropyLoss } from '../ref/cross_entropy';
+import { requestEvaluation } from '../store/engineCalls';
+import { useLab } from '../store/store';
+import type { Evaluation } from '../engine/protocol';
 import { importAdapter, ImportError, type ImportedAdapter, type NamedFile } from '../export/importAdapter';
 import { notify } from './exportActions';
 
@@ -37,41 +35,23 @@ export function applyImport(files: NamedFile[]): ImportedAdapter | null {
   return adapter;
 }
 
-export interface Evaluation {
-  baseLoss: number;
-  adapterLoss: number;
-  rows: number;
-}
+export type { Evaluation };
 
 /**
  * Eval loss on the task's held-out set (the same set and loss as a run's eval loss), for the base model
- * and with the adapter. The targets come from buildTask on this thread (the worker builds the same
- * task for every run), the outputs from the GPU.
+ * and with the adapter, computed by the engine.
  */
-export async function evaluateAdapter(a: ImportedAdapter): Promise<Evaluation> {
-  const cfg = a.config;
-  const task = buildTask(cfg);
-  const rows = cfg.evalSize;
-  const { base, adapted } = await requestForward(cfg, a.tensors, task.evalX, rows);
-  const loss = (out: Float32Array) =>
-    cfg.loss === 'mse' ? mseLoss(out, task.evalY, 1 / task.sigma2).loss : crossEntropyLoss(out, task.evalLabels, rows, cfg.dOut).loss;
-  return { baseLoss: loss(base), adapterLoss: loss(adapted), rows };
+export function evaluateAdapter(a: ImportedAdapter): Promise<Evaluation> {
+  return requestEvaluation(a.config, a.tensors);
 }
-
-let importCounter = 0;
 
 /** Start a new run (with the page's current steps, learning rate, ...) from the adapter's factors. */
 export function trainAdapter(a: ImportedAdapter): string {
   const s = useLab.getState();
   const config = { ...s.config, ...pick(a) };
-  if (isActive(s.runs.find((r) => r.id === s.currentId))) engineBridge.send({ type: 'stop' });
-  const id = `run-import-${Date.now().toString(36)}-${++importCounter}`;
-  const rec: RunRecord = { id, config, label: `${runLabel(config)} (from ${a.source.split('/')[0]})`, status: { state: 'building', step: 0, stepsPerSec: 0 }, points: [] };
-  useLab.setState((st) => ({ config, runs: [...st.runs, rec].slice(-MAX_RUNS), currentId: id }));
   // Copies: the adapter can be trained again later, and the message is cloned, not transferred.
   const initTensors = Object.fromEntries(Object.entries(a.tensors).map(([k, t]) => [k, t.slice()]));
-  engineBridge.send({ type: 'start', runId: id, config, initTensors });
-  return id;
+  return s.trainFrom(config, initTensors, `${runLabel(config)} (from ${a.source.split('/')[0]})`);
 }
 
 /** The settings that make the factors fit: those the import set (the rest follows the page). */

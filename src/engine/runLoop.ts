@@ -29,6 +29,15 @@ export interface LoopRun {
 
 /** Metrics go to the page at most this often (plus at every end and pause). */
 export const POST_INTERVAL_MS = 100;
+/**
+ * Logged readbacks left in flight on an adapter: none on a software (fallback) adapter, where the "GPU"
+ * runs on the host's own cores and overlapping gained nothing (the bench measured 0.92-0.94x, awaiting
+ * each readback was faster); otherwise the default (all staging slots but one).
+ */
+export function inFlightFor(adapter: { isFallbackAdapter: boolean }): number | undefined {
+  return adapter.isFallbackAdapter ? 0 : undefined;
+}
+
 /** Unlogged steps between two yields to the event loop (pause, live changes and cancel get in). */
 const YIELD_EVERY = 4;
 

@@ -38,6 +38,8 @@ export class SweepRunner {
     private device: GPUDevice,
     private runs: SweepRun[],
     private sink: SweepSink,
+    /** Logged readbacks left in flight per group (RunLoop's maxInFlight). */
+    private maxInFlight?: number,
   ) {
     this.totalSteps = runs.reduce((a, r) => a + r.config.steps, 0);
   }
@@ -83,7 +85,7 @@ export class SweepRunner {
   private async runGroup(group: SweepRun[]): Promise<void> {
     let loop: RunLoop;
     try {
-      loop = new RunLoop(this.device, group, this.task(group[0].config), this.sink);
+      loop = new RunLoop(this.device, group, this.task(group[0].config), this.sink, {}, this.maxInFlight);
     } catch (e) {
       const failed: RunStatus = { state: 'failed', step: 0, stepsPerSec: 0, message: e instanceof Error ? e.message : String(e) };
       for (const r of group) this.sink.status(r.runId, failed);

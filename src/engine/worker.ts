@@ -2,7 +2,7 @@
 /** The engine's Web Worker: owns the GPU device and the current run; no React, no DOM. */
 import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
-import { RunLoop, type RunSink } from './runLoop';
+import { inFlightFor, RunLoop, type RunSink } from './runLoop';
 import { buildTask } from '../tasks/toy';
 import { forwardOutputs } from './forward';
 import { evaluateTensors } from './evaluate';
@@ -57,7 +57,7 @@ async function handle(msg: ToEngine): Promise<void> {
       const g = await ensureGpu();
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       try {
-        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], buildTask(msg.config), sink, msg.initTensors);
+        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], buildTask(msg.config), sink, msg.initTensors, inFlightFor(g.summary));
       } catch (e) {
         post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e) } });
         return;
@@ -92,7 +92,7 @@ async function handle(msg: ToEngine): Promise<void> {
       const runner = new SweepRunner(g.device, msg.runs, {
         ...sink,
         progress: (done, total, adapterStepsPerSec, etaSec) => post({ type: 'sweep-progress', sweepId: msg.sweepId, done, total, adapterStepsPerSec, etaSec }),
-      });
+      }, inFlightFor(g.summary));
       const current = { id: msg.sweepId, runner };
       sweep = current;
       // not awaited: the queue stays free for 'cancel-sweep'

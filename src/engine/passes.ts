@@ -124,7 +124,7 @@ export function studentForward(
     if (mode === 'lora' && train && setup.dropout > 0) {
       const xd = st.xd[i]!;
       const n = xd.stride === 0 ? rows * dI : st.R * xd.stride;
-      const d = dropoutForward(device, n, setup.dropout, input.stride === 0 ? inputRef : input.buf, xd.buf, xd.stride || undefined);
+      const d = dropoutForward(device, n, setup.dropout, inputRef, xd.buf, xd.stride || undefined);
       res.dropouts.push({ layer: i, d });
       res.dispatches.push(d.dispatch);
       XA = op(xd);

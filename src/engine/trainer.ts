@@ -51,7 +51,8 @@ export class Trainer {
   readonly runs: number;
   private micro: { dispatches: Dispatch[]; dropouts: KeyedDropout[] }[] = [];
   private tail: Dispatch[] = [];
-  private evalPass: Dispatch[] = [];
+  /** The eval pass, one dispatch list per eval chunk (they share the eval activations). */
+  private evalChunks: Dispatch[][] = [];
   private optimizer: { dispatch: Dispatch; setStep(t: number, hyper: GroupHyper[]): void };
   private clip: { setMaxNorm(v: number[]): void };
   private watch: Watch;
@@ -146,8 +147,10 @@ export class Trainer {
         pre = { input: input ?? c.x, zBase };
       }
       const ev = st.evalActs;
-      this.evalPass.push(...studentForward(device, st, setup, c.x, c.rows, false, ev, pre).dispatches);
-      this.evalPass.push(...lossSet(ev.z[L - 1].buf, ev.z[L - 1].stride, c.rows, c.y, 0, c.labels, 0, ev.gLast.buf, st.evalOut, (i) => (i * st.evalChunks.length + ci) * ALIGN, 1));
+      this.evalChunks.push([
+        ...studentForward(device, st, setup, c.x, c.rows, false, ev, pre).dispatches,
+        ...lossSet(ev.z[L - 1].buf, ev.z[L - 1].stride, c.rows, c.y, 0, c.labels, 0, ev.gLast.buf, st.evalOut, (i) => (i * st.evalChunks.length + ci) * ALIGN, 1),
+      ]);
     });
     if (targets.length) this.submitList(targets, 'eval.targets');
     this.slot = stagingLayout(R, setup.accum, st.evalChunks.length);
@@ -195,7 +198,7 @@ export class Trainer {
     const pass = enc.beginComputePass({ label: `step ${input.t}` });
     for (const m of this.micro) encodeDispatches(pass, m.dispatches);
     encodeDispatches(pass, this.tail);
-    if (log && evaluate) encodeDispatches(pass, this.evalPass);
+    if (log && evaluate) for (const c of this.evalChunks) encodeDispatches(pass, c);
     pass.end();
     if (slot) {
       const s = this.slot;
@@ -207,7 +210,7 @@ export class Trainer {
     }
     device.queue.submit([enc.finish()]);
     if (!slot) return null;
-    const hasEval = evaluate && this.evalPass.length > 0;
+    const hasEval = evaluate && this.evalChunks.length > 0;
     return { logs: this.ring.read(slot.index).then((data) => this.decode(input.t, data, hasEval)) };
   }
 
@@ -219,7 +222,7 @@ export class Trainer {
 
   /** One training step's dispatches in order (every micro-batch, then the tail), and the eval pass's: for profiles. */
   dispatchLists(): { step: Dispatch[]; eval: Dispatch[] } {
-    return { step: [...this.micro.flatMap((m) => m.dispatches), ...this.tail], eval: [...this.evalPass] };
+    return { step: [...this.micro.flatMap((m) => m.dispatches), ...this.tail], eval: this.evalChunks.flat() };
   }
 
   /** Logged steps that can be in flight at once without submit() waiting for a slot. */
@@ -270,16 +273,11 @@ export class Trainer {
     let row = 0;
     // chunks share the eval activations: run and read them one at a time
     for (const [ci, c] of st.evalChunks.entries()) {
-      this.submitList(this.evalChunkDispatches(ci), 'eval.outputs');
+      this.submitList(this.evalChunks[ci], 'eval.outputs');
       out.set(await readF32(this.device, z.buf, c.rows * dOut, run * z.stride), row * dOut);
       row += c.rows;
     }
     return out;
-  }
-
-  private evalChunkDispatches(ci: number): Dispatch[] {
-    const per = this.evalPass.length / Math.max(1, this.st.evalChunks.length);
-    return this.evalPass.slice(ci * per, (ci + 1) * per);
   }
 
   /** Run i's trainable tensors (LoRA factors cut back to its own rank r; default the group's rank). */

@@ -26,6 +26,12 @@ export type ToEngine =
   | { type: 'forward'; requestId: string; config: RunConfig; tensors: TensorMap; inputs: Float32Array; rows: number }
   /** The eval loss of the task's held-out set without and with `tensors` (an imported adapter). */
   | { type: 'evaluate'; requestId: string; config: RunConfig; tensors: TensorMap }
+  /**
+   * A finished run's export file, built in the worker: the bundle zip (PEFT adapter or FFT weights, base
+   * model, test cases from the GPU forward pass, script, README) or the merged weights. `created` (ms
+   * since the epoch) dates the bundle's README and zip entries.
+   */
+  | { type: 'export'; requestId: string; kind: ExportKind; source: ExportSource; version: string; created: number }
   /** Train many runs (a sweep); runs sharing the base model train together on the GPU. */
   | { type: 'sweep'; sweepId: string; runs: SweepRunSpec[] }
   /** Stop a sweep: finished runs stay, unfinished ones are marked stopped. */
@@ -39,13 +45,27 @@ export interface SweepRunSpec {
   config: RunConfig;
 }
 
+export type ExportKind = 'bundle' | 'merged';
+
+/** What an export needs of a finished run (a page run or a kept sweep's). */
+export interface ExportSource {
+  config: RunConfig;
+  label: string;
+  status: RunStatus;
+  points: readonly MetricPoint[];
+  tensors: TensorMap;
+}
+
+/** A file for the user to save. */
+export interface Download {
+  name: string;
+  bytes: Uint8Array;
+  type: string;
+}
+
 /** Trainable tensors by layout name: 'A<i>' (r, in), 'B<i>' (out, r), 'W<i>' (out, in) for layer i. */
 export type TensorMap = Record<string, Float32Array>;
 
-/**
- * A logged step: what the GPU measured, and the hyperparameters the step ran with (points read back
- * from older files or CSVs may have only the learning rate).
- */
 /** An adapter's eval loss on the task's held-out set, and the base model's, over `rows` rows. */
 export interface Evaluation {
   baseLoss: number;
@@ -53,6 +73,10 @@ export interface Evaluation {
   rows: number;
 }
 
+/**
+ * A logged step: what the GPU measured, and the hyperparameters the step ran with (points read back
+ * from older files or CSVs may have only the learning rate).
+ */
 export interface MetricPoint extends StepLog, Partial<Omit<StepHyper, 'lr'>> {
   lr: number;
   stepsPerSec: number;
@@ -80,6 +104,8 @@ export type FromEngine =
   | { type: 'forward-error'; requestId: string; message: string }
   | { type: 'evaluate-result'; requestId: string; evaluation: Evaluation }
   | { type: 'evaluate-error'; requestId: string; message: string }
+  | { type: 'export-result'; requestId: string; download: Download }
+  | { type: 'export-error'; requestId: string; message: string }
   /** adapterStepsPerSec counts one step of one run as one adapter-step. */
   | { type: 'sweep-progress'; sweepId: string; done: number; total: number; adapterStepsPerSec: number; etaSec: number }
   | { type: 'sweep-done'; sweepId: string; cancelled: boolean }

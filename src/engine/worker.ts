@@ -6,6 +6,7 @@ import { inFlightFor, RunLoop, type RunSink } from './runLoop';
 import { buildTask } from '../tasks/toy';
 import { forwardOutputs } from './forward';
 import { evaluateTensors } from './evaluate';
+import { exportDownload } from './exportBundle';
 import { SweepRunner } from './sweep';
 import { calibrate } from './calibrate';
 
@@ -123,6 +124,16 @@ async function handle(msg: ToEngine): Promise<void> {
         post({ type: 'evaluate-result', requestId: msg.requestId, evaluation: await evaluateTensors(g.device, msg.config, msg.tensors) });
       } catch (e) {
         post({ type: 'evaluate-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
+      }
+      break;
+    }
+    case 'export': {
+      try {
+        const g = await ensureGpu();
+        const download = await exportDownload(g.device, msg);
+        (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'export-result', requestId: msg.requestId, download } satisfies FromEngine, [download.bytes.buffer]);
+      } catch (e) {
+        post({ type: 'export-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
       }
       break;
     }

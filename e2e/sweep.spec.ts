@@ -258,7 +258,7 @@ test('a grid that does not fit the settings is refused, naming the axis; a bad s
   await expect(page.getByTestId('sweep-estimate')).toHaveAttribute('data-runs', String(3 * 19));
   await expect(page).toHaveURL(/sweep\.ranks=1,4,16/);
   await page.getByLabel('Import a sweep JSON').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
-  await expect(page.getByTestId('import-error')).toContainText('bad.json: not a LoRA Lab sweep file');
+  await expect(page.getByTestId('notices')).toContainText('Sweep import rejected: bad.json: not a LoRA Lab sweep file');
   await expect(page.getByTestId('sweep-list')).toHaveCount(0);
   expect(consoleErrors).toEqual([]);
 });

@@ -21,7 +21,7 @@ export function Controls() {
     const s = useLab.getState();
     const res = commitField(s.config, key, raw);
     if (!res.ok) return res.error;
-    if (res.notices.length) s.setNotices([...s.notices, ...res.notices]);
+    if (res.notices.length) s.notify(...res.notices);
     s.setConfig(res.config);
     return null;
   }, []);

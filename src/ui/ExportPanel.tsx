@@ -4,8 +4,9 @@
  * run ends, so the first two wait for that.
  */
 import { useState } from 'react';
-import { useLab, type RunRecord } from '../store/store';
-import { exportAndDownload, runBundle, runMerged, runMetricsCsv } from './exportActions';
+import type { ExportKind } from '../engine/protocol';
+import { metricsDownload, useLab, type RunRecord } from '../store/store';
+import { download } from './download';
 
 export function ExportPanel() {
   const runs = useLab((s) => s.runs);
@@ -28,25 +29,25 @@ export function ExportPanel() {
 }
 
 function ExportRow({ run }: { run: RunRecord }) {
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<ExportKind | null>(null);
   const ready = !!run.hasWeights;
-  const bundle = async () => {
-    setBusy(true);
-    await exportAndDownload('Export', run.label, () => runBundle(run.id));
-    setBusy(false);
+  const exportAs = async (kind: ExportKind) => {
+    setBusy(kind);
+    download(await useLab.getState().exportRun(run.id, kind));
+    setBusy(null);
   };
   const wait = ready ? undefined : 'Available when the run ends (its trained weights arrive then)';
   return (
     <li data-run-id={run.id} data-ready={ready}>
       <span className="run-title">{run.label}</span>
       <span className="buttons">
-        <button type="button" onClick={bundle} disabled={!ready || busy} title={wait ?? 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md'} aria-label={`Export bundle of run ${run.label}`}>
-          {busy ? 'Exporting…' : 'Export'}
+        <button type="button" onClick={() => exportAs('bundle')} disabled={!ready || busy !== null} title={wait ?? 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md'} aria-label={`Export bundle of run ${run.label}`}>
+          {busy === 'bundle' ? 'Exporting…' : 'Export'}
         </button>
-        <button type="button" onClick={() => exportAndDownload('Merged weights', run.label, () => runMerged(run.id))} disabled={!ready} title={wait ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of run ${run.label}`}>
-          Merged weights
+        <button type="button" onClick={() => exportAs('merged')} disabled={!ready || busy !== null} title={wait ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of run ${run.label}`}>
+          {busy === 'merged' ? 'Exporting…' : 'Merged weights'}
         </button>
-        <button type="button" onClick={() => exportAndDownload('Metrics CSV', run.label, () => runMetricsCsv(run.id))} disabled={run.points.length === 0} title="Every logged step: loss, eval loss, gradient norm, learning rate" aria-label={`Export metrics CSV of run ${run.label}`}>
+        <button type="button" onClick={() => download(metricsDownload(run))} disabled={run.points.length === 0} title="Every logged step: loss, eval loss, gradient norm, learning rate" aria-label={`Export metrics CSV of run ${run.label}`}>
           Metrics CSV
         </button>
       </span>

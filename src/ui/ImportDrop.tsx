@@ -6,22 +6,20 @@
 import { useEffect, useState } from 'react';
 import { useLab } from '../store/store';
 import { short } from '../format';
-import { applyImport, evaluateAdapter, readFiles, trainAdapter, type Evaluation, type ImportedAdapter } from './importActions';
-import { notify } from './exportActions';
+import type { NamedFile } from '../export/importAdapter';
+
+function readFiles(list: Iterable<File>): Promise<NamedFile[]> {
+  return Promise.all([...list].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+}
+
+const take = async (files: Iterable<File>) => void useLab.getState().importFiles(await readFiles(files));
 
 export function ImportDrop() {
-  const [adapter, setAdapter] = useState<ImportedAdapter | null>(null);
-  const [evaluation, setEvaluation] = useState<Evaluation | 'running' | null>(null);
+  const adapter = useLab((s) => s.imported);
+  const evaluation = useLab((s) => s.importEvaluation);
   const [dragging, setDragging] = useState(false);
   const gpuReady = useLab((s) => s.gpu.state === 'ready');
-
-  const take = async (files: Iterable<File>) => {
-    const got = applyImport(await readFiles(files));
-    if (got) {
-      setAdapter(got);
-      setEvaluation(null);
-    }
-  };
+  const { evaluateImport, trainImported } = useLab.getState();
 
   // Files dropped anywhere on the page: without this the browser would open the file and leave the page.
   useEffect(() => {
@@ -49,17 +47,6 @@ export function ImportDrop() {
     };
   }, []);
 
-  const evaluate = async () => {
-    if (!adapter) return;
-    setEvaluation('running');
-    try {
-      setEvaluation(await evaluateAdapter(adapter));
-    } catch (e) {
-      setEvaluation(null);
-      notify(`Evaluating the imported adapter failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  };
-
   return (
     <section className="panel import-panel" aria-label="Import an adapter" data-testid="import-panel" style={dragging ? { outline: '2px dashed var(--accent)' } : undefined}>
       <h2>
@@ -85,10 +72,10 @@ export function ImportDrop() {
             {adapter.config.targets.map((i) => `layers.${i}`).join(', ')}.
           </p>
           <div className="buttons">
-            <button type="button" onClick={evaluate} disabled={!gpuReady || evaluation === 'running'} title="Eval loss on the task's held-out set, with and without the adapter (no training)">
+            <button type="button" onClick={() => void evaluateImport()} disabled={!gpuReady || evaluation === 'running'} title="Eval loss on the task's held-out set, with and without the adapter (no training)">
               Evaluate on the task
             </button>
-            <button type="button" onClick={() => trainAdapter(adapter)} disabled={!gpuReady} title="A new run that starts from the adapter's factors, with the current steps and learning rate">
+            <button type="button" onClick={() => trainImported()} disabled={!gpuReady} title="A new run that starts from the adapter's factors, with the current steps and learning rate">
               Train further
             </button>
           </div>

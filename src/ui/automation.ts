@@ -14,8 +14,7 @@
 import { validateConfig, type RunConfig } from '../config/schema';
 import type { MetricPoint, RunStatus } from '../engine/protocol';
 import type { AdapterSummary } from '../gpu/device';
-import { isActive, useLab } from '../store/store';
-import { LAB_VERSION, runBundle } from './exportActions';
+import { isActive, LAB_VERSION, useLab } from '../store/store';
 import { runSweep, type SweepResult } from './automationSweep';
 
 export interface TrainResult {
@@ -96,7 +95,8 @@ const api: LoraLabApi = {
     return { runId, config: done.config, status: done.status, points: done.points };
   },
   async exportBundle(runId) {
-    const d = await runBundle(runId);
+    const d = await useLab.getState().exportRun(runId, 'bundle');
+    if (!d) throw new Error(useLab.getState().notices.at(-1) ?? `export of run ${runId} failed`);
     return { name: d.name, base64: toBase64(d.bytes) };
   },
   async sweep(config, def, opts) {

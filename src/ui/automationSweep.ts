@@ -11,8 +11,7 @@ import { validateConfig } from '../config/schema';
 import { DEFAULT_SWEEP } from '../sweep/grid';
 import { rowsToCsv, sweepToJson } from '../sweep/io';
 import { summarizeRun } from '../sweep/analysis';
-import { isFinished, type SweepDef } from '../sweep/types';
-import { useSweeps } from '../store/sweeps';
+import { isFinished, type SweepDef, type SweepRecord } from '../sweep/types';
 import { useLab } from '../store/store';
 
 export interface SweepResult {
@@ -39,27 +38,25 @@ export async function runSweep(rawConfig: unknown, rawDef: unknown, opts: { onPr
   const { config, errors } = validateConfig(rawConfig ?? {});
   const d = sweepDefFrom(rawDef);
   if (errors.length || d.errors.length) throw new Error(`invalid sweep: ${[...errors, ...d.errors].join('; ')}`);
-  const gpu = useLab.getState().gpu;
-  const limits = gpu.state === 'ready' ? gpu.adapter.limits : null;
-  const sw = useSweeps.getState();
-  sw.setDef(d.def);
-  const refused = sw.start(config, limits, { name: 'lab sweep' });
+  const lab = useLab.getState();
+  lab.setSweepDef(d.def);
+  const refused = lab.startSweep({ name: 'lab sweep', base: config });
   if (refused.length) throw new Error(`sweep refused: ${refused.join('; ')}`);
-  const sweepId = useSweeps.getState().active!.sweepId;
+  const sweepId = useLab.getState().activeSweep!.sweepId;
   let reported = -1;
-  const rec = await new Promise<ReturnType<typeof useSweeps.getState>['sweeps'][number]>((resolve, reject) => {
+  const rec = await new Promise<SweepRecord>((resolve, reject) => {
     const check = () => {
-      const s = useSweeps.getState();
+      const s = useLab.getState();
       const r = s.sweeps.find((x) => x.id === sweepId);
       if (!r) return reject(new Error('the sweep was removed'));
       const done = r.runs.filter(isFinished).length;
       if (done !== reported) opts.onProgress?.({ done: (reported = done), total: r.runs.length });
-      if (s.active?.sweepId !== sweepId && r.state !== 'running') {
+      if (s.activeSweep?.sweepId !== sweepId && r.state !== 'running') {
         unsub();
         resolve(r);
       }
     };
-    const unsub = useSweeps.subscribe(check);
+    const unsub = useLab.subscribe(check);
     check();
   });
   return { sweepId, state: rec.state, json: sweepToJson(rec), csv: rowsToCsv(rec.runs.map(summarizeRun)) };

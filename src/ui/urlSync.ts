@@ -23,7 +23,7 @@ export function urlFor(cfg: RunConfig, pathname: string): string {
 function applyLink(query: string): void {
   const { config, notices } = queryToConfig(query);
   const s = useLab.getState();
-  if (notices.length) s.setNotices([...s.notices, ...notices]);
+  if (notices.length) s.notify(...notices);
   s.setConfig(config);
 }
 

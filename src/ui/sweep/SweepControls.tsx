@@ -4,8 +4,7 @@
  */
 import { useEffect, useMemo } from 'react';
 import { fmt, formatBytes } from '../../format';
-import { useLab } from '../../store/store';
-import { calibrationKey, useSweeps } from '../../store/sweeps';
+import { calibrationKey, useLab } from '../../store/store';
 import { calibrationConfig, estimateSeconds, formatDuration, limitsError, sweepMemory, type SweepMemory } from '../../sweep/estimate';
 import { buildGrid, gridErrors } from '../../sweep/grid';
 import { presetDef, presetSettings, PRESETS, type Preset } from '../../sweep/presets';
@@ -19,31 +18,24 @@ function useLimits() {
   return gpu.state === 'ready' ? gpu.adapter.limits : null;
 }
 
-function start(opts?: { name?: string; presetId?: string }): void {
-  const lab = useLab.getState();
-  const limits = lab.gpu.state === 'ready' ? lab.gpu.adapter.limits : null;
-  const errs = useSweeps.getState().start(lab.config, limits, opts);
-  useSweeps.setState({ message: errs.length ? errs.join('\n') : null });
-}
-
 /** One click: the preset's settings and sweep, then run it. */
 export function runPreset(p: Preset): void {
   const lab = useLab.getState();
   const settings = presetSettings(p, lab.config);
   lab.setConfig(settings);
-  const scale = useSweeps.getState().scale;
-  useSweeps.getState().setDef(presetDef(p, scale, useLab.getState().config));
-  start({ name: `${p.title}${scale === 'quick' ? ' (quick)' : ''}`, presetId: p.id });
+  const scale = useLab.getState().sweepScale;
+  useLab.getState().setSweepDef(presetDef(p, scale, useLab.getState().config));
+  useLab.getState().startSweep({ name: `${p.title}${scale === 'quick' ? ' (quick)' : ''}`, presetId: p.id });
 }
 
 function Presets({ disabled }: { disabled: boolean }) {
-  const scale = useSweeps((s) => s.scale);
+  const scale = useLab((s) => s.sweepScale);
   return (
     <div className="presets">
       <div className="presets-head">
         <h3>Reproduce a finding</h3>
         <label className="inline" title="At most 2 values per axis and 3 learning rates: a first look, or a slow (software) GPU">
-          <input type="checkbox" checked={scale === 'quick'} onChange={(e) => useSweeps.getState().setScale(e.target.checked ? 'quick' : 'full')} /> Quick
+          <input type="checkbox" checked={scale === 'quick'} onChange={(e) => useLab.getState().setSweepScale(e.target.checked ? 'quick' : 'full')} /> Quick
         </label>
       </div>
       <div className="preset-buttons">
@@ -61,7 +53,7 @@ type Est = { errors: string[]; runs?: GridRun[]; mem?: SweepMemory; cal?: RunCon
 
 /** The grid of the current definition and settings: its refusals, or its runs, memory and calibration config. */
 function useEstimate(): Est {
-  const def = useSweeps((s) => s.def);
+  const def = useLab((s) => s.sweepDef);
   const config = useLab((s) => s.config);
   const limits = useLimits();
   return useMemo(() => {
@@ -75,14 +67,14 @@ function useEstimate(): Est {
 }
 
 function Estimate({ est }: { est: Est }) {
-  const calibration = useSweeps((s) => s.calibration);
-  const active = useSweeps((s) => s.active);
+  const calibration = useLab((s) => s.calibration);
+  const active = useLab((s) => s.activeSweep);
   const gpuReady = useLab((s) => s.gpu.state === 'ready');
   const calKey = est.cal ? calibrationKey(est.cal) : null;
   // Calibrate (a few timed steps of the slowest run) once the settings stop changing.
   useEffect(() => {
     if (!calKey || !est.cal || !gpuReady || active) return;
-    const t = setTimeout(() => useSweeps.getState().calibrate(est.cal!), 700);
+    const t = setTimeout(() => useLab.getState().calibrate(est.cal!), 700);
     return () => clearTimeout(t);
   }, [calKey, gpuReady, active, est.cal]);
   if (est.errors.length)
@@ -108,9 +100,9 @@ function Estimate({ est }: { est: Est }) {
 }
 
 function Progress() {
-  const active = useSweeps((s) => s.active);
-  const progress = useSweeps((s) => s.progress);
-  const rec = useSweeps((s) => s.sweeps.find((x) => x.id === s.active?.sweepId));
+  const active = useLab((s) => s.activeSweep);
+  const progress = useLab((s) => s.sweepProgress);
+  const rec = useLab((s) => s.sweeps.find((x) => x.id === s.activeSweep?.sweepId));
   if (!active || !rec) return null;
   const total = rec.runs.length;
   const done = rec.runs.filter((r) => isFinished(r) || r.status?.state === 'failed').length;
@@ -129,9 +121,8 @@ function Progress() {
 }
 
 export function SweepControls() {
-  const def = useSweeps((s) => s.def);
-  const active = useSweeps((s) => s.active);
-  const message = useSweeps((s) => s.message);
+  const def = useLab((s) => s.sweepDef);
+  const active = useLab((s) => s.activeSweep);
   const gpuReady = useLab((s) => s.gpu.state === 'ready');
   const est = useEstimate();
   return (
@@ -139,26 +130,16 @@ export function SweepControls() {
       <Presets disabled={!gpuReady || !!active} />
       <h3>Or define a grid</h3>
       <p className="muted">Everything that is not an axis comes from the settings above (task, steps, batch, optimizer…).</p>
-      <AxisEditors def={def} onChange={(d) => useSweeps.getState().setDef(d)} />
+      <AxisEditors def={def} onChange={(d) => useLab.getState().setSweepDef(d)} />
       <Estimate est={est} />
       <div className="buttons">
-        <button type="button" className="primary" disabled={!gpuReady || !!active || est.errors.length > 0} onClick={() => start()}>
+        <button type="button" className="primary" disabled={!gpuReady || !!active || est.errors.length > 0} onClick={() => useLab.getState().startSweep()}>
           Run sweep
         </button>
-        <button type="button" disabled={!active} onClick={() => useSweeps.getState().cancel()} title="Stop the sweep; finished runs are kept">
+        <button type="button" disabled={!active} onClick={() => useLab.getState().cancelSweep()} title="Stop the sweep; finished runs are kept">
           Cancel
         </button>
       </div>
-      {message && (
-        <div className="sweep-errors" role="alert">
-          {message.split('\n').map((m) => (
-            <p key={m}>{m}</p>
-          ))}
-          <button type="button" className="remove" aria-label="Dismiss" onClick={() => useSweeps.getState().dismissMessage()}>
-            ×
-          </button>
-        </div>
-      )}
       <Progress />
     </section>
   );

@@ -4,9 +4,11 @@
  * merged weights. Trained tensors of finished runs are kept in IndexedDB, so this works after a reload.
  */
 import { useState } from 'react';
+import type { ExportKind } from '../../engine/protocol';
 import { runLabel } from '../../store/runLabel';
+import { useLab } from '../../store/store';
 import { isFinished, type SweepRecord, type SweepRunRecord } from '../../sweep/types';
-import { exportAndDownload, sweepRunBundle, sweepRunMerged } from '../exportActions';
+import { download } from '../download';
 
 export function SweepExport({ sweep, selected }: { sweep: SweepRecord; selected: readonly string[] }) {
   const runs = sweep.runs.filter((r) => selected.includes(r.runId));
@@ -37,23 +39,23 @@ function notReady(run: SweepRunRecord): string | null {
 }
 
 function ExportRow({ sweepId, run }: { sweepId: string; run: SweepRunRecord }) {
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<ExportKind | null>(null);
   const label = `${run.runId} (${runLabel(run.config)})`;
   const why = notReady(run);
-  const bundle = async () => {
-    setBusy(true);
-    await exportAndDownload('Export', label, () => sweepRunBundle(sweepId, run.runId));
-    setBusy(false);
+  const exportAs = async (kind: ExportKind) => {
+    setBusy(kind);
+    download(await useLab.getState().exportSweepRun(sweepId, run.runId, kind));
+    setBusy(null);
   };
   return (
     <li data-run-id={run.runId} data-ready={why === null}>
       <span className="run-title">{label}</span>
       <span className="buttons">
-        <button type="button" onClick={bundle} disabled={why !== null || busy} title={why ?? 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md'} aria-label={`Export bundle of sweep run ${run.runId}`}>
-          {busy ? 'Exporting…' : 'Export'}
+        <button type="button" onClick={() => exportAs('bundle')} disabled={why !== null || busy !== null} title={why ?? 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md'} aria-label={`Export bundle of sweep run ${run.runId}`}>
+          {busy === 'bundle' ? 'Exporting…' : 'Export'}
         </button>
-        <button type="button" onClick={() => exportAndDownload('Merged weights', label, () => sweepRunMerged(sweepId, run.runId))} disabled={why !== null} title={why ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of sweep run ${run.runId}`}>
-          Merged weights
+        <button type="button" onClick={() => exportAs('merged')} disabled={why !== null || busy !== null} title={why ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of sweep run ${run.runId}`}>
+          {busy === 'merged' ? 'Exporting…' : 'Merged weights'}
         </button>
       </span>
     </li>

@@ -1,9 +1,8 @@
 /**
  * The sweeps kept in this browser: view, resume (an interrupted or cancelled one), remove; export the
- * viewed one as CSV or JSON; import a sweep JSON to view it (a bad file gives a message, changes nothing).
+ * viewed one as CSV or JSON; import a sweep JSON to view it (a bad file is a notice, changes nothing).
  */
-import { useState } from 'react';
-import { useSweeps } from '../../store/sweeps';
+import { useLab } from '../../store/store';
 import { summarizeRun } from '../../sweep/analysis';
 import { rowsToCsv, sweepToJson } from '../../sweep/io';
 import { isFinished, type SweepRecord } from '../../sweep/types';
@@ -26,15 +25,12 @@ export function exportJson(s: SweepRecord): void {
 }
 
 export function SweepList() {
-  const sweeps = useSweeps((s) => s.sweeps);
-  const viewId = useSweeps((s) => s.viewId);
-  const active = useSweeps((s) => s.active);
-  const [importError, setImportError] = useState<string | null>(null);
-  const { view, resume, remove, importJson } = useSweeps.getState();
+  const sweeps = useLab((s) => s.sweeps);
+  const viewId = useLab((s) => s.viewedSweepId);
+  const active = useLab((s) => s.activeSweep);
+  const { viewSweep: view, resumeSweep: resume, removeSweep: remove, importSweepJson } = useLab.getState();
   const onFile = async (file: File | undefined) => {
-    if (!file) return;
-    const err = importJson(await file.text());
-    setImportError(err ? `${file.name}: ${err}` : null);
+    if (file) importSweepJson(file.name, await file.text());
   };
   return (
     <section className="panel sweep-list" aria-label="Kept sweeps">
@@ -81,11 +77,6 @@ export function SweepList() {
       <label className="import">
         Import a sweep JSON: <input type="file" accept=".json,application/json" aria-label="Import a sweep JSON" onChange={(e) => void onFile(e.target.files?.[0]).finally(() => (e.target.value = ''))} />
       </label>
-      {importError && (
-        <p className="field-error" role="alert" data-testid="import-error">
-          {importError}
-        </p>
-      )}
     </section>
   );
 }

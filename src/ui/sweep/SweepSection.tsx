@@ -3,8 +3,8 @@
  * finding next to what this run shows, the muA chart, optimal lr vs rank, loss curves of picked runs,
  * the heatmap over two axes, and the table of every run.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { useSweeps } from '../../store/sweeps';
+import { useMemo, useState } from 'react';
+import { useLab } from '../../store/store';
 import { analyzeSweep } from '../../sweep/analysis';
 import { sweptAxes, type HeatAxis } from '../../sweep/heatmap';
 import { presetById } from '../../sweep/presets';
@@ -43,8 +43,8 @@ function PresetNote({ sweep, lines }: { sweep: SweepRecord; lines: string[] }) {
 }
 
 function Results({ sweep }: { sweep: SweepRecord }) {
-  const selected = useSweeps((s) => s.selected);
-  const toggle = useSweeps((s) => s.toggleSelected);
+  const selected = useLab((s) => s.selectedRuns);
+  const toggle = useLab((s) => s.toggleSelectedRun);
   const [hovered, setHovered] = useState<string | null>(null);
   const panels = useMemo(() => analyzeSweep(sweep), [sweep]);
   const preset = sweep.presetId ? presetById(sweep.presetId) : undefined;
@@ -91,10 +91,7 @@ function Results({ sweep }: { sweep: SweepRecord }) {
 }
 
 export function SweepSection() {
-  const sweep = useSweeps((s) => s.sweeps.find((x) => x.id === s.viewId));
-  useEffect(() => {
-    void useSweeps.getState().hydrate();
-  }, []);
+  const sweep = useLab((s) => s.sweeps.find((x) => x.id === s.viewedSweepId));
   return (
     <section className="sweeps" aria-labelledby="sweeps-title">
       <h2 id="sweeps-title" className="section-title">

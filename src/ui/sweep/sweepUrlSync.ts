@@ -5,11 +5,10 @@
  * the hash with the settings only. So this one must run first (main.tsx calls it just before
  * startUrlSync): it takes the `sweep.` keys out of the link (so the settings reader never sees them as
  * unknown settings), and from the next microtask on it writes the hash as settings + sweep after every
- * change of either (its store listeners are registered after urlSync's, so they run after them).
+ * change of either (its store listener is registered after urlSync's, so it runs after that one).
  */
 import { configToQuery } from '../../config/url';
 import { useLab } from '../../store/store';
-import { useSweeps } from '../../store/sweeps';
 import { partsToSweep, splitSweepQuery, sweepToQuery } from '../../sweep/url';
 
 /** Take the sweep keys out of the location (hash, else query string); returns them. */
@@ -26,13 +25,13 @@ function readSweep(): void {
   const parts = takeSweepParts();
   if (Object.keys(parts).length === 0) return;
   const { def, notices } = partsToSweep(parts);
-  useSweeps.getState().setDef(def);
-  if (notices.length) useLab.getState().setNotices([...useLab.getState().notices, ...notices]);
+  useLab.getState().setSweepDef(def);
+  if (notices.length) useLab.getState().notify(...notices);
 }
 
 /** The whole URL for the current settings and sweep definition. */
 function write(): void {
-  const q = [configToQuery(useLab.getState().config), sweepToQuery(useSweeps.getState().def)].filter(Boolean).join('&');
+  const q = [configToQuery(useLab.getState().config), sweepToQuery(useLab.getState().sweepDef)].filter(Boolean).join('&');
   const url = q ? `${location.pathname}#${q}` : location.pathname;
   if (url !== location.pathname + location.search + location.hash) history.replaceState(history.state, '', url);
 }
@@ -49,9 +48,7 @@ export function startSweepUrlSync(): () => void {
   window.addEventListener('hashchange', onHash);
   let unsubscribe = () => {};
   queueMicrotask(() => {
-    const a = useLab.subscribe((s, prev) => s.config !== prev.config && write());
-    const b = useSweeps.subscribe((s, prev) => s.def !== prev.def && write());
-    unsubscribe = () => (a(), b());
+    unsubscribe = useLab.subscribe((s, prev) => (s.config !== prev.config || s.sweepDef !== prev.sweepDef) && write());
     write();
   });
   return () => {

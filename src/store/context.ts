@@ -1,0 +1,68 @@
+/**
+ * What a store holds besides its reactive state, one object per store (made by createLabStore): the
+ * engine connection, data that is not rendered (trained tensors), requests waiting for the engine's
+ * reply, which sweep each sweep run belongs to, and the sweep messages waiting to be applied.
+ * Slices get it as their third argument; nothing here is module-level, so each store is independent.
+ */
+import type { StoreApi } from 'zustand';
+import type { FromEngine, TensorMap, ToEngine } from '../engine/protocol';
+import type { LabState } from './store';
+
+/** Engine replies to a request, matched by request id. */
+export type Reply = Extract<FromEngine, { requestId: string }>;
+
+interface Pending {
+  settle(m: Reply): void;
+  /** What the request is for, where a second identical request should wait for this one. */
+  key?: string;
+}
+
+export interface LabContext {
+  /** Posts to the engine worker; a no-op until the store's connect(send). */
+  send: (m: ToEngine) => void;
+  /** Trained tensors of the page's runs by run id (kept for exports and IndexedDB, never rendered). */
+  runTensors: Map<string, TensorMap>;
+  /** The imported adapter's LoRA factors (its description is state: `imported`). */
+  importTensors: TensorMap | null;
+  /** Requests sent to the engine (evaluate, export, calibrate) by request id, until their reply. */
+  pending: Map<string, Pending>;
+  /** Run id -> sweep id, for the runs of launched sweeps: their messages belong to the sweeps. */
+  sweepOwner: Map<string, string>;
+  /** Sweep run messages waiting for the next flush (every FLUSH_MS), and that flush's timer. */
+  sweepQueue: FromEngine[];
+  flushTimer: ReturnType<typeof setTimeout> | null;
+  /** The last number used in a run, sweep, launch or request id. */
+  seq: number;
+}
+
+export function createContext(): LabContext {
+  return { send: () => {}, runTensors: new Map(), importTensors: null, pending: new Map(), sweepOwner: new Map(), sweepQueue: [], flushTimer: null, seq: 0 };
+}
+
+export type SetLab = StoreApi<LabState>['setState'];
+export type GetLab = () => LabState;
+/** A slice: its state and actions, made from the store's set and get and the store's context. */
+export type SliceCreator<T> = (set: SetLab, get: GetLab, ctx: LabContext) => T;
+
+export const nextId = (ctx: LabContext, prefix: string) => `${prefix}-${Date.now().toString(36)}-${++ctx.seq}`;
+
+/** Send the message made for a new request id; resolves with the engine's reply to it. */
+export function request(ctx: LabContext, make: (requestId: string) => ToEngine, key?: string): Promise<Reply> {
+  const requestId = `req-${++ctx.seq}`;
+  return new Promise((resolve) => {
+    ctx.pending.set(requestId, { settle: resolve, key });
+    ctx.send(make(requestId));
+  });
+}
+
+export const isPending = (ctx: LabContext, key: string) => [...ctx.pending.values()].some((p) => p.key === key);
+
+/** Hand a reply to its request; a reply nobody waits for (another store's, a repeat) is dropped. */
+export function settle(ctx: LabContext, m: Reply): void {
+  const p = ctx.pending.get(m.requestId);
+  if (!p) return;
+  ctx.pending.delete(m.requestId);
+  p.settle(m);
+}
+
+export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -1,0 +1,29 @@
+/**
+ * What the page tells the user: the GPU's status (probing, ready with its adapter, or why there is
+ * none) and the one list of notices (clamped link values, resets, refused sweeps, rejected imports,
+ * failed exports, storage and GPU errors), newest last, each dismissible.
+ */
+import type { AdapterSummary } from '../gpu/device';
+import type { SliceCreator } from './context';
+
+export type GpuStatus =
+  | { state: 'probing' }
+  | { state: 'ready'; adapter: AdapterSummary }
+  | { state: 'error'; kind: string; message: string };
+
+export interface NoticesSlice {
+  gpu: GpuStatus;
+  notices: string[];
+  setGpu(gpu: GpuStatus): void;
+  /** Add notices (one state update for several). */
+  notify(...texts: string[]): void;
+  dismissNotice(i: number): void;
+}
+
+export const createNoticesSlice: SliceCreator<NoticesSlice> = (set) => ({
+  gpu: { state: 'probing' },
+  notices: [],
+  setGpu: (gpu) => set({ gpu }),
+  notify: (...texts) => set((s) => ({ notices: [...s.notices, ...texts] })),
+  dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, j) => j !== i) })),
+});

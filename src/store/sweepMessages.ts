@@ -1,0 +1,92 @@
+/**
+ * Engine -> sweeps. A batched sweep posts many small messages (metrics of every run), so they are
+ * queued in the store's context and applied together every FLUSH_MS: one state update, one re-render,
+ * one IndexedDB write per flush in which a run ended.
+ */
+import type { FromEngine, TensorMap } from '../engine/protocol';
+import { isFinished, type SweepRunRecord } from '../sweep/types';
+import { errorText, type GetLab, type LabContext, type SetLab } from './context';
+import { saveRunWeights } from './persist';
+import { patchSweep, persistSweep } from './sweepsSlice';
+
+export const FLUSH_MS = 150;
+
+/** Apply every queued message in one state update. */
+export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): void {
+  if (ctx.flushTimer !== null) clearTimeout(ctx.flushTimer);
+  ctx.flushTimer = null;
+  const msgs = ctx.sweepQueue;
+  ctx.sweepQueue = [];
+  if (msgs.length === 0) return;
+  const ended = new Set<string>();
+  let { sweeps, activeSweep: active, sweepProgress: progress } = get();
+  const patchRun = (runId: string, f: (r: SweepRunRecord) => SweepRunRecord) => {
+    const sid = ctx.sweepOwner.get(runId);
+    sweeps = sweeps.map((s) => (s.id !== sid ? s : { ...s, runs: s.runs.map((r) => (r.runId === runId ? f(r) : r)) }));
+  };
+  for (const m of msgs) {
+    if (m.type === 'metrics') patchRun(m.runId, (r) => ({ ...r, points: [...r.points, ...m.points] }));
+    else if (m.type === 'status') {
+      patchRun(m.runId, (r) => ({ ...r, status: m.status }));
+      if (isFinished({ status: m.status }) || m.status.state === 'failed') ended.add(ctx.sweepOwner.get(m.runId)!);
+    } else if (m.type === 'sweep-progress' && active?.launchId === m.sweepId) progress = { adapterStepsPerSec: m.adapterStepsPerSec, etaSec: m.etaSec };
+    else if (m.type === 'sweep-done' && active?.launchId === m.sweepId) {
+      const sid = active.sweepId;
+      sweeps = sweeps.map((s) => (s.id !== sid ? s : { ...s, state: m.cancelled ? 'cancelled' : 'done' }));
+      ended.add(sid);
+      active = null;
+      progress = null;
+    }
+  }
+  set({ sweeps, activeSweep: active, sweepProgress: progress });
+  for (const id of ended) persistSweep(get, id);
+}
+
+/** Store a finished run's tensors in IndexedDB (not in memory: a sweep of ~100 runs would hold them all), then mark the run exportable. */
+function keepWeights(set: SetLab, get: GetLab, sweepId: string, runId: string, tensors: TensorMap): void {
+  saveRunWeights(sweepId, runId, tensors)
+    .then(() => {
+      patchSweep(set, sweepId, (s) => ({ ...s, runs: s.runs.map((r) => (r.runId === runId ? { ...r, hasWeights: true } : r)) }));
+      persistSweep(get, sweepId);
+    })
+    .catch((e) => get().notify(`Could not keep the trained weights of run ${runId} in this browser (it cannot be exported): ${errorText(e)}`));
+}
+
+/**
+ * Returns true when the message belonged to sweeps (the caller stops there): sweep progress and
+ * completion, and the per-run messages of sweep runs. A lost device also interrupts the running sweep,
+ * but returns false: the page shows the error too.
+ */
+export function receiveSweepMessage(m: FromEngine, set: SetLab, get: GetLab, ctx: LabContext): boolean {
+  switch (m.type) {
+    case 'sweep-progress':
+    case 'sweep-done':
+      break;
+    case 'metrics':
+    case 'status':
+      if (!ctx.sweepOwner.has(m.runId)) return false;
+      break;
+    case 'weights': {
+      const sid = ctx.sweepOwner.get(m.runId);
+      if (sid === undefined) return false;
+      keepWeights(set, get, sid, m.runId, m.tensors);
+      return true;
+    }
+    case 'error': {
+      // A lost device ends the sweep without a 'sweep-done': keep what finished, offer to resume.
+      const a = get().activeSweep;
+      if (m.kind === 'device-lost' && a) {
+        flushSweepMessages(set, get, ctx);
+        patchSweep(set, a.sweepId, (s) => ({ ...s, state: 'interrupted' }));
+        set({ activeSweep: null, sweepProgress: null });
+        persistSweep(get, a.sweepId);
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+  ctx.sweepQueue.push(m);
+  ctx.flushTimer ??= setTimeout(() => flushSweepMessages(set, get, ctx), FLUSH_MS);
+  return true;
+}

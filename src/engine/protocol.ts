@@ -19,11 +19,6 @@ export type ToEngine =
   | { type: 'stop' }
   /** Settings that apply from the next step without a reset (learning rate, schedule, clipping). */
   | { type: 'live'; config: RunConfig }
-  /**
-   * Forward pass on the GPU for given inputs (rows, dIn): the base model's outputs and the adapted
-   * model's (with `tensors` as the trained LoRA factors or fully trained weights 'W<i>').
-   */
-  | { type: 'forward'; requestId: string; config: RunConfig; tensors: TensorMap; inputs: Float32Array; rows: number }
   /** The eval loss of the task's held-out set without and with `tensors` (an imported adapter). */
   | { type: 'evaluate'; requestId: string; config: RunConfig; tensors: TensorMap }
   /**
@@ -100,8 +95,6 @@ export type FromEngine =
   | { type: 'status'; runId: string; status: RunStatus }
   /** A run's trained tensors, posted once when it ends (done, diverged, collapsed or stopped). */
   | { type: 'weights'; runId: string; tensors: TensorMap }
-  | { type: 'forward-result'; requestId: string; base: Float32Array; adapted: Float32Array }
-  | { type: 'forward-error'; requestId: string; message: string }
   | { type: 'evaluate-result'; requestId: string; evaluation: Evaluation }
   | { type: 'evaluate-error'; requestId: string; message: string }
   | { type: 'export-result'; requestId: string; download: Download }

@@ -4,7 +4,6 @@ import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
 import { inFlightFor, RunLoop, type RunSink } from './runLoop';
 import { buildTask } from '../tasks/toy';
-import { forwardOutputs } from './forward';
 import { evaluateTensors } from './evaluate';
 import { exportDownload } from './exportBundle';
 import { SweepRunner } from './sweep';
@@ -110,8 +109,8 @@ async function handle(msg: ToEngine): Promise<void> {
       if (sweep?.id === msg.sweepId) sweep.runner.cancel();
       break;
     case 'calibrate': {
-      const g = await ensureGpu();
       try {
+        const g = await ensureGpu();
         post({ type: 'calibrate-result', requestId: msg.requestId, stepsPerSec: await calibrate(g.device, msg.config) });
       } catch (e) {
         post({ type: 'calibrate-result', requestId: msg.requestId, stepsPerSec: NaN, message: e instanceof Error ? e.message : String(e) });
@@ -134,16 +133,6 @@ async function handle(msg: ToEngine): Promise<void> {
         (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'export-result', requestId: msg.requestId, download } satisfies FromEngine, [download.bytes.buffer]);
       } catch (e) {
         post({ type: 'export-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
-      }
-      break;
-    }
-    case 'forward': {
-      try {
-        const g = await ensureGpu();
-        const r = await forwardOutputs(g.device, msg.config, msg.tensors, msg.inputs, msg.rows);
-        (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'forward-result', requestId: msg.requestId, ...r } satisfies FromEngine, [r.base.buffer, r.adapted.buffer]);
-      } catch (e) {
-        post({ type: 'forward-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
       }
       break;
     }

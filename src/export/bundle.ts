@@ -3,7 +3,8 @@
  *   LoRA run:  adapter/adapter_model.safetensors, adapter/adapter_config.json (a PEFT adapter folder),
  *   FFT run:   finetuned_model.safetensors (PEFT adapters are LoRA-only, so the trained weights instead),
  *   both:      base_model.safetensors, test_cases.json, load_with_peft.py, README.md.
- * The page gathers the data (trained tensors, the GPU forward's test outputs) and downloads the zip.
+ * The engine's worker gathers the data (src/engine/exportBundle.ts: the trained tensors, the GPU forward's
+ * test outputs); the page saves the zip.
  */
 import { zipSync } from 'fflate';
 import type { RunConfig } from '../config/schema';

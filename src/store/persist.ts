@@ -15,6 +15,8 @@ const WEIGHTS = 'weights';
 const RUNS = 'runs';
 const VERSION = 3; // 2 added WEIGHTS, 3 added RUNS
 
+// The page's one connection to the database, opened on first use. Module-level on purpose: the
+// database belongs to the origin, not to a store, so every store of the page shares it.
 let opening: Promise<IDBDatabase | null> | null = null;
 
 function req<T>(r: IDBRequest<T>): Promise<T> {

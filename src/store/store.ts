@@ -12,7 +12,7 @@ import { createExportSlice, type ExportSlice } from './exportSlice';
 import { createImportSlice, type ImportSlice } from './importSlice';
 import { createNoticesSlice, type NoticesSlice } from './noticesSlice';
 import { createRunsSlice, receiveRunMessage, type RunsSlice } from './runsSlice';
-import { flushSweepMessages, receiveSweepMessage } from './sweepMessages';
+import { createSweepMessagesSlice, receiveSweepMessage, type SweepMessagesSlice } from './sweepMessages';
 import { createSweepsSlice, type SweepsSlice } from './sweepsSlice';
 
 export { isActive, MAX_RUNS, type ChartSettings, type RunRecord } from './runsSlice';
@@ -28,7 +28,7 @@ export interface EngineSlice {
   receive(m: FromEngine): void;
 }
 
-export type LabState = NoticesSlice & RunsSlice & SweepsSlice & ImportSlice & ExportSlice & EngineSlice;
+export type LabState = NoticesSlice & RunsSlice & SweepsSlice & SweepMessagesSlice & ImportSlice & ExportSlice & EngineSlice;
 
 function receive(m: FromEngine, set: SetLab, get: GetLab, ctx: LabContext): void {
   if ('requestId' in m) return settle(ctx, m);
@@ -52,9 +52,9 @@ export function createLabStore() {
     ...createNoticesSlice(set, get, ctx),
     ...createRunsSlice(set, get, ctx),
     ...createSweepsSlice(set, get, ctx),
+    ...createSweepMessagesSlice(set, get, ctx),
     ...createImportSlice(set, get, ctx),
     ...createExportSlice(set, get, ctx),
-    flushSweepMessages: () => flushSweepMessages(set, get, ctx),
     connect: (send) => {
       ctx.send = send;
       send({ type: 'init' });

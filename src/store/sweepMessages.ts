@@ -5,11 +5,20 @@
  */
 import type { FromEngine, TensorMap } from '../engine/protocol';
 import { isFinished, type SweepRunRecord } from '../sweep/types';
-import { errorText, type GetLab, type LabContext, type SetLab } from './context';
+import { errorText, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
 import { saveRunWeights } from './persist';
 import { patchSweep, persistSweep } from './sweepsSlice';
 
 export const FLUSH_MS = 150;
+
+export interface SweepMessagesSlice {
+  /** Apply the queued engine messages of sweep runs now (they are applied every FLUSH_MS). */
+  flushSweepMessages(): void;
+}
+
+export const createSweepMessagesSlice: SliceCreator<SweepMessagesSlice> = (set, get, ctx) => ({
+  flushSweepMessages: () => flushSweepMessages(set, get, ctx),
+});
 
 /** Apply every queued message in one state update. */
 export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): void {

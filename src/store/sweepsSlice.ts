@@ -51,8 +51,6 @@ export interface SweepsSlice {
   calibrate(config: RunConfig): void;
   /** Put the sweeps kept in IndexedDB back (at start-up). */
   hydrateSweeps(): Promise<void>;
-  /** Apply the queued engine messages of sweep runs now (they are applied every FLUSH_MS). */
-  flushSweepMessages(): void;
 }
 
 export const calibrationKey = (c: RunConfig) => JSON.stringify({ ...c, lr: 0, seed: 0 });
@@ -93,7 +91,7 @@ function refusal(get: GetLab, def: SweepDef, base: RunConfig): string[] {
   return tooBig ? [tooBig] : [];
 }
 
-export const createSweepsSlice: SliceCreator<Omit<SweepsSlice, 'flushSweepMessages'>> = (set, get, ctx) => ({
+export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => ({
   sweepDef: structuredClone(DEFAULT_SWEEP) as SweepDef,
   sweepScale: 'full',
   sweeps: [],

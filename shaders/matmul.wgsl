@@ -85,19 +85,54 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var k0 = 0u; k0 < params.K; k0 += TK) {
     // Each thread fills whole vec4 slots (component stores into shared vec4s would race on backends
     // that lower them to read-modify-write). Neighbouring threads read neighbouring addresses.
-    for (var s = tid; s < AM * TK; s += threads) {
-      var m4 = s / TK; var k = s % TK;
-      if (TRANS_A) { m4 = s % AM; k = s / AM; }
-      let m = row0 + m4 * 4u;
-      let kk = k0 + k;
-      As[k * AM + m4] = vec4f(loadA(m, kk), loadA(m + 1u, kk), loadA(m + 2u, kk), loadA(m + 3u, kk));
+    // A slice wholly inside the matrix (every slice of an interior tile but the K edge) is read without
+    // the per-element edge tests: on a software adapter they cost as much as the multiply-adds at small K.
+    let fullK = k0 + TK <= params.K;
+    if (fullK && row0 + AM * 4u <= params.M) {
+      for (var s = tid; s < AM * TK; s += threads) {
+        var m4 = s / TK; var k = s % TK;
+        if (TRANS_A) { m4 = s % AM; k = s / AM; }
+        let m = row0 + m4 * 4u;
+        let kk = k0 + k;
+        if (TRANS_A) {
+          let i = baseA + kk * params.M + m;
+          As[k * AM + m4] = vec4f(a[i], a[i + 1u], a[i + 2u], a[i + 3u]);
+        } else {
+          let i = baseA + m * params.K + kk;
+          As[k * AM + m4] = vec4f(a[i], a[i + params.K], a[i + 2u * params.K], a[i + 3u * params.K]);
+        }
+      }
+    } else {
+      for (var s = tid; s < AM * TK; s += threads) {
+        var m4 = s / TK; var k = s % TK;
+        if (TRANS_A) { m4 = s % AM; k = s / AM; }
+        let m = row0 + m4 * 4u;
+        let kk = k0 + k;
+        As[k * AM + m4] = vec4f(loadA(m, kk), loadA(m + 1u, kk), loadA(m + 2u, kk), loadA(m + 3u, kk));
+      }
     }
-    for (var s = tid; s < BN * TK; s += threads) {
-      var n4 = s % BN; var k = s / BN;
-      if (TRANS_B) { n4 = s / TK; k = s % TK; }
-      let n = col0 + n4 * 4u;
-      let kk = k0 + k;
-      Bs[k * BN + n4] = vec4f(loadB(kk, n), loadB(kk, n + 1u), loadB(kk, n + 2u), loadB(kk, n + 3u));
+    if (fullK && col0 + BN * 4u <= params.N) {
+      for (var s = tid; s < BN * TK; s += threads) {
+        var n4 = s % BN; var k = s / BN;
+        if (TRANS_B) { n4 = s / TK; k = s % TK; }
+        let n = col0 + n4 * 4u;
+        let kk = k0 + k;
+        if (TRANS_B) {
+          let i = baseB + n * params.K + kk;
+          Bs[k * BN + n4] = vec4f(b[i], b[i + params.K], b[i + 2u * params.K], b[i + 3u * params.K]);
+        } else {
+          let i = baseB + kk * params.N + n;
+          Bs[k * BN + n4] = vec4f(b[i], b[i + 1u], b[i + 2u], b[i + 3u]);
+        }
+      }
+    } else {
+      for (var s = tid; s < BN * TK; s += threads) {
+        var n4 = s % BN; var k = s / BN;
+        if (TRANS_B) { n4 = s / TK; k = s % TK; }
+        let n = col0 + n4 * 4u;
+        let kk = k0 + k;
+        Bs[k * BN + n4] = vec4f(loadB(kk, n), loadB(kk, n + 1u), loadB(kk, n + 2u), loadB(kk, n + 3u));
+      }
     }
     workgroupBarrier();
     for (var k = 0u; k < TK; k++) {
@@ -120,6 +155,16 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let n = col0 + lid.x * RN;
   let bias0 = loadBias(n);
   let bias1 = loadBias(n + 4u);
+  // A thread's block wholly inside C is stored without the per-element edge tests.
+  if (m + RM <= params.M && n + RN <= params.N) {
+    for (var i = 0u; i < 4u; i++) {
+      storeFull(m + i, n, c00[i], bias0);
+      if (RN == 8u) { storeFull(m + i, n + 4u, c01[i], bias1); }
+      if (RM == 8u) { storeFull(m + 4u + i, n, c10[i], bias0); }
+      if (RM == 8u && RN == 8u) { storeFull(m + 4u + i, n + 4u, c11[i], bias1); }
+    }
+    return;
+  }
   for (var i = 0u; i < 4u; i++) {
     storeRow(m + i, n, c00[i], bias0);
     if (RN == 8u) { storeRow(m + i, n + 4u, c01[i], bias1); }
@@ -144,4 +189,11 @@ fn storeRow(m: u32, n: u32, v: vec4f, bias4: vec4f) {
       if (ACC) { c[i] += r[j]; } else { c[i] = r[j]; }
     }
   }
+}
+
+fn storeFull(m: u32, n: u32, v: vec4f, bias4: vec4f) {
+  var r = alphaB * v + bias4;
+  let i = baseC + m * params.N + n;
+  if (ACC) { r += vec4f(c[i], c[i + 1u], c[i + 2u], c[i + 3u]); }
+  c[i] = r.x; c[i + 1u] = r.y; c[i + 2u] = r.z; c[i + 3u] = r.w;
 }

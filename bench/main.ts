@@ -3,7 +3,7 @@
  * window.__bench for scripts/bench.mjs. URL parameters: `quick=1`, `only=name1,name2`.
  */
 import { acquireGpu } from '../src/gpu/device';
-import { MEASUREMENTS } from './registry';
+import { MEASUREMENTS, ON_REQUEST } from './registry';
 import type { BenchContext, BenchState } from './types';
 
 declare global {
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
   state.adapter = `${s.vendor} ${s.architecture} ${s.description}`.trim() + (s.isFallbackAdapter ? ' (fallback adapter)' : '');
   log(`adapter: ${state.adapter}; ${quick ? 'quick' : 'full'} run`);
   const ctx: BenchContext = { device: gpu.device, quick, log, fail };
-  const chosen = only ? MEASUREMENTS.filter((m) => only.includes(m.name)) : MEASUREMENTS;
-  if (only && chosen.length !== only.length) fail(new Error(`unknown measurement in only=${only.join(',')}; have ${MEASUREMENTS.map((m) => m.name).join(', ')}`));
+  const chosen = only ? [...MEASUREMENTS, ...ON_REQUEST].filter((m) => only.includes(m.name)) : MEASUREMENTS;
+  if (only && chosen.length !== only.length) fail(new Error(`unknown measurement in only=${only.join(',')}; have ${[...MEASUREMENTS, ...ON_REQUEST].map((m) => m.name).join(', ')}`));
   for (const m of chosen) {
     const t0 = performance.now();
     try {

@@ -12,7 +12,7 @@ import { buildBatchedSetup } from '../src/engine/group';
 import { buildSetup, hyperAt, stepInputs } from '../src/engine/setup';
 import { Trainer } from '../src/engine/trainer';
 import { buildTask } from '../src/tasks/toy';
-import type { BenchContext, Measurement } from './types';
+import type { BenchContext, Measurement, Row } from './types';
 
 /** GPU nanoseconds of each dispatch, summed over `reps` submits. */
 async function timeDispatches(device: GPUDevice, list: Dispatch[], reps: number): Promise<number[]> {
@@ -56,11 +56,49 @@ function familyTable(ctx: BenchContext, title: string, list: Dispatch[], ns: num
     by.set(family, e);
   });
   const sum = [...by.values()].reduce((a, e) => a + e.ns, 0);
-  ctx.log(`  ${title}: ${(sum / 1e6).toFixed(2)} ms of GPU time in ${live.length} dispatches`);
+  const flops = matmulFlops(live);
+  const mmNs = live.reduce((a, d, i) => a + (d.flops ? ns[i] : 0), 0);
+  ctx.log(`  ${title}: ${(sum / 1e6).toFixed(2)} ms of GPU time in ${live.length} dispatches; matmuls ${(flops / 1e6).toFixed(1)} MFLOP at ${(flops / mmNs).toFixed(2)} GFLOP/s`);
   for (const [family, e] of [...by].sort((a, b) => b[1].ns - a[1].ns))
     ctx.log(`    ${family.padEnd(16)} ${((100 * e.ns) / sum).toFixed(1).padStart(5)}%  ${(e.ns / 1e6).toFixed(2).padStart(8)} ms  (${e.count} dispatches)`);
   const top = live.map((d, i) => ({ d, ns: ns[i] })).sort((a, b) => b.ns - a.ns).slice(0, 4);
   ctx.log(`    slowest: ${top.map((x) => `${x.d.label} ${(x.ns / 1e6).toFixed(1)} ms [${x.d.workgroups.join('x')} wg]`).join('; ')}`);
+}
+
+const matmulFlops = (list: Dispatch[]) => list.reduce((a, d) => a + (d.flops ?? 0), 0);
+
+/**
+ * The matmul work of a training step and an eval pass of the group against the same runs trained alone
+ * (one Trainer each): what batching saves in arithmetic (the teacher's forward and the frozen layers
+ * before the first adapted one run once per group) and what it adds (every run padded to the group's
+ * largest rank). On an adapter that is bound by arithmetic (a software one) this ratio bounds the
+ * sweep's speed-up apart from per-dispatch and per-submit costs.
+ */
+function flopRows(ctx: BenchContext, group: Trainer, cfgs: RunConfig[], task: ReturnType<typeof buildTask>): Row[] {
+  const g = group.dispatchLists();
+  let step = 0;
+  let evalPass = 0;
+  for (const c of cfgs) {
+    const alone = new Trainer(ctx.device, buildSetup(c, task));
+    const l = alone.dispatchLists();
+    step += matmulFlops(l.step);
+    evalPass += matmulFlops(l.eval);
+    alone.destroy();
+  }
+  const shape = `${cfgs.length} runs, n${cfgs[0].width} B${cfgs[0].batch} r ${[...new Set(cfgs.map((c) => c.r))].join(',')}`;
+  const rowOf = (what: string, alone: number, batched: number): Row => ({
+    name: `sweep ${what} arithmetic: alone / batched`,
+    shape,
+    ours: alone / 1e6,
+    oursBest: null,
+    peer: batched / 1e6,
+    peerBest: null,
+    ratio: alone / batched,
+    unit: 'MFLOP',
+    note: `ours = the runs alone (summed), peer = one batched group: matmul FLOPs per ${what}`,
+  });
+  ctx.log(`  arithmetic per training step: ${(step / 1e6).toFixed(1)} MFLOP alone vs ${(matmulFlops(g.step) / 1e6).toFixed(1)} batched; per eval pass ${(evalPass / 1e6).toFixed(1)} vs ${(matmulFlops(g.eval) / 1e6).toFixed(1)}`);
+  return [rowOf('training step', step, matmulFlops(g.step)), rowOf('eval pass', evalPass, matmulFlops(g.eval))];
 }
 
 async function profileTrainer(ctx: BenchContext, title: string, tr: Trainer, cfgs: RunConfig[], task: ReturnType<typeof buildTask>): Promise<void> {
@@ -90,7 +128,8 @@ export const profileBench: Measurement = {
     const { shared, runs } = buildBatchedSetup(cfgs, sweepTask);
     const group = new Trainer(ctx.device, shared, runs);
     await profileTrainer(ctx, '16-run sweep group (n64, r 1..8)', group, cfgs, sweepTask);
+    const rows = flopRows(ctx, group, cfgs, sweepTask);
     group.destroy();
-    return [];
+    return rows;
   },
 };

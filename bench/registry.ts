@@ -7,7 +7,11 @@ import { matmulBench } from './matmul';
 import { profileBench } from './profile';
 import { runBench } from './run';
 import { sweepBench } from './sweep';
+import { tilesBench } from './tiles';
 import { trainstepBench } from './trainstep';
 import type { Measurement } from './types';
 
 export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench, profileBench];
+
+/** Run only when asked for by name (`--only tiles`): tuning data, not a figure of the default table. */
+export const ON_REQUEST: Measurement[] = [tilesBench];

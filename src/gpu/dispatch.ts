@@ -10,6 +10,8 @@ export interface Dispatch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number, number];
+  /** Floating-point operations the dispatch performs where its kernel counts them (matmul: 2 M N K per batch). */
+  flops?: number;
 }
 
 export function makeBindGroup(

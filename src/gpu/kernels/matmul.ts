@@ -168,5 +168,6 @@ export function matmul(device: GPUDevice, shape: MatmulShape, a: BufferRef, b: B
     pipeline,
     bindGroup: makeBindGroup(device, label, pipeline, [a, b, c, opts.bias ?? noBias(device), params, batch?.alphas ?? noBias(device)]),
     workgroups: grid,
+    flops: 2 * M * N * K * count,
   };
 }

@@ -1,0 +1,34 @@
+/** Launcher for shaders/rmsnorm.wgsl: RMSNorm forward and backward (frozen weight) over rows. */
+import code from '../../../shaders/rmsnorm.wgsl?raw';
+import { getPipeline } from '../pipelines';
+import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
+import { createUniformBuffer } from '../uniforms';
+import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
+
+/** Threads per row: a power of two; the model's widths (64..512) give each thread a few elements. */
+const WG = 64;
+
+function grid(rows: number): [number, number, number] {
+  return [Math.min(rows, MAX_WORKGROUPS_PER_DIM), ceilDiv(rows, MAX_WORKGROUPS_PER_DIM), 1];
+}
+
+function check(rows: number, dim: number): void {
+  if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(dim) && dim >= 1)) throw new Error(`rmsnorm: rows ${rows} and dim ${dim} must be integers >= 1`);
+  if (MAX_WORKGROUPS_PER_DIM !== 65535) throw new Error('rmsnorm: the shader folds rows at 65535');
+}
+
+/** y (rows, dim) = w * x * r per row. */
+export function rmsNormForward(device: GPUDevice, rows: number, dim: number, eps: number, x: BufferRef, w: BufferRef, y: BufferRef): Dispatch {
+  check(rows, dim);
+  const pipeline = getPipeline(device, 'rmsnorm', code, { WG }, 'forward');
+  const params = createUniformBuffer(device, `rmsnorm.fwd.params(${rows}x${dim})`, [['u32', rows], ['u32', dim], ['f32', eps]]);
+  return { label: `rmsnorm.forward(${rows}x${dim})`, pipeline, bindGroup: makeBindGroup(device, 'rmsnorm.forward', pipeline, [params, x, w, y]), workgroups: grid(rows) };
+}
+
+/** dx (rows, dim) from the layer input x and the output gradient dy. */
+export function rmsNormBackward(device: GPUDevice, rows: number, dim: number, eps: number, x: BufferRef, w: BufferRef, dy: BufferRef, dx: BufferRef): Dispatch {
+  check(rows, dim);
+  const pipeline = getPipeline(device, 'rmsnorm', code, { WG }, 'backward');
+  const params = createUniformBuffer(device, `rmsnorm.bwd.params(${rows}x${dim})`, [['u32', rows], ['u32', dim], ['f32', eps]]);
+  return { label: `rmsnorm.backward(${rows}x${dim})`, pipeline, bindGroup: makeBindGroup(device, 'rmsnorm.backward', pipeline, [params, x, w, dx, dy]), workgroups: grid(rows) };
+}

@@ -1,0 +1,143 @@
+/**
+ * CPU reference (the spec) of Hugging Face transformers' LlamaForCausalLM forward pass, written for
+ * clarity: the language-model task's kernels are checked against it, and it is checked against
+ * transformers itself (fixtures/golden/llama_forward.json, scripts/golden_llama.py).
+ *
+ * Per layer: x += o_proj(attention(rope(q_proj h), rope(k_proj h), v_proj h)) with h = RMSNorm(x);
+ * x += down_proj(silu(gate_proj h') * up_proj h') with h' = RMSNorm(x). Then the final norm and lm_head.
+ * Weights are row-major (out, in) as in PyTorch's nn.Linear, under HF's names.
+ */
+import { rmsNormForward } from './rmsnorm';
+import { ropeApply, ropeTable } from './rope';
+
+export interface LlamaShape {
+  vocab: number;
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  eps: number;
+  ropeTheta: number;
+  /** Longest sequence the model was built for (max_position_embeddings). */
+  context: number;
+}
+
+/** Weights by HF key name ('model.layers.0.self_attn.q_proj.weight', ...). */
+export type LlamaWeights = Record<string, Float32Array>;
+
+/** The (rows, cols) of every weight of the model, by HF name, in the order HF lists them. */
+export function llamaTensorShapes(s: LlamaShape): [string, [number, number] | [number]][] {
+  const q = s.heads * s.headDim;
+  const kv = s.kvHeads * s.headDim;
+  const out: [string, [number, number] | [number]][] = [['model.embed_tokens.weight', [s.vocab, s.hidden]]];
+  for (let l = 0; l < s.layers; l++) {
+    const p = `model.layers.${l}`;
+    out.push(
+      [`${p}.self_attn.q_proj.weight`, [q, s.hidden]],
+      [`${p}.self_attn.k_proj.weight`, [kv, s.hidden]],
+      [`${p}.self_attn.v_proj.weight`, [kv, s.hidden]],
+      [`${p}.self_attn.o_proj.weight`, [s.hidden, q]],
+      [`${p}.mlp.gate_proj.weight`, [s.intermediate, s.hidden]],
+      [`${p}.mlp.up_proj.weight`, [s.intermediate, s.hidden]],
+      [`${p}.mlp.down_proj.weight`, [s.hidden, s.intermediate]],
+      [`${p}.input_layernorm.weight`, [s.hidden]],
+      [`${p}.post_attention_layernorm.weight`, [s.hidden]],
+    );
+  }
+  out.push(['model.norm.weight', [s.hidden]], ['lm_head.weight', [s.vocab, s.hidden]]);
+  return out;
+}
+
+/** y (rows, out) = x (rows, in) W^T for W (out, in). */
+export function linear(x: Float32Array, rows: number, W: Float32Array, dIn: number, dOut: number): Float32Array {
+  const y = new Float32Array(rows * dOut);
+  for (let i = 0; i < rows; i++)
+    for (let o = 0; o < dOut; o++) {
+      let acc = 0;
+      for (let k = 0; k < dIn; k++) acc += x[i * dIn + k] * W[o * dIn + k];
+      y[i * dOut + o] = acc;
+    }
+  return y;
+}
+
+/** weight * x / sqrt(mean(x^2) + eps), per row, rounded to float32 as the model's activations are. */
+export const rmsNorm = (x: Float32Array, rows: number, dim: number, weight: Float32Array, eps: number): Float32Array => Float32Array.from(rmsNormForward(x, rows, dim, weight, eps));
+
+/** Rotary position embedding of rows 0..rows-1 (one sequence), in place (src/ref/rope.ts). */
+export function rope(x: Float32Array, rows: number, heads: number, headDim: number, theta: number): void {
+  x.set(ropeApply(x, rows, heads, headDim, rows, ropeTable(rows, headDim, theta)));
+}
+
+/**
+ * Causal softmax attention: q (rows, heads * d), k and v (rows, kvHeads * d); query head h reads kv head
+ * floor(h / (heads / kvHeads)) (grouped-query attention). Scores scaled by 1/sqrt(d).
+ */
+export function causalAttention(q: Float32Array, k: Float32Array, v: Float32Array, rows: number, heads: number, kvHeads: number, d: number): Float32Array {
+  const out = new Float32Array(rows * heads * d);
+  const group = heads / kvHeads;
+  const scale = 1 / Math.sqrt(d);
+  const scores = new Float64Array(rows);
+  for (let h = 0; h < heads; h++) {
+    const kh = Math.floor(h / group);
+    for (let i = 0; i < rows; i++) {
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) {
+        let dot = 0;
+        for (let e = 0; e < d; e++) dot += q[(i * heads + h) * d + e] * k[(j * kvHeads + kh) * d + e];
+        scores[j] = dot * scale;
+        max = Math.max(max, scores[j]);
+      }
+      let sum = 0;
+      for (let j = 0; j <= i; j++) sum += (scores[j] = Math.exp(scores[j] - max));
+      for (let e = 0; e < d; e++) {
+        let acc = 0;
+        for (let j = 0; j <= i; j++) acc += scores[j] * v[(j * kvHeads + kh) * d + e];
+        out[(i * heads + h) * d + e] = acc / sum;
+      }
+    }
+  }
+  return out;
+}
+
+export const silu = (x: number): number => x / (1 + Math.exp(-x));
+
+/** Logits (rows = tokens.length, vocab) of the model for one sequence of token ids. */
+export function llamaForward(s: LlamaShape, w: LlamaWeights, tokens: readonly number[]): Float32Array {
+  const T = tokens.length;
+  const H = s.hidden;
+  if (T < 1 || T > s.context) throw new Error(`llama: ${T} tokens; the model takes 1..${s.context}`);
+  const get = (name: string) => {
+    const t = w[name];
+    if (!t) throw new Error(`llama: missing weight ${name}`);
+    return t;
+  };
+  const embed = get('model.embed_tokens.weight');
+  let x = new Float32Array(T * H);
+  tokens.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= s.vocab) throw new Error(`llama: token ${id} outside 0..${s.vocab - 1}`);
+    x.set(embed.subarray(id * H, (id + 1) * H), i * H);
+  });
+  const q = s.heads * s.headDim;
+  const kv = s.kvHeads * s.headDim;
+  for (let l = 0; l < s.layers; l++) {
+    const p = `model.layers.${l}`;
+    const h = rmsNorm(x, T, H, get(`${p}.input_layernorm.weight`), s.eps);
+    const Q = linear(h, T, get(`${p}.self_attn.q_proj.weight`), H, q);
+    const K = linear(h, T, get(`${p}.self_attn.k_proj.weight`), H, kv);
+    const V = linear(h, T, get(`${p}.self_attn.v_proj.weight`), H, kv);
+    rope(Q, T, s.heads, s.headDim, s.ropeTheta);
+    rope(K, T, s.kvHeads, s.headDim, s.ropeTheta);
+    const att = causalAttention(Q, K, V, T, s.heads, s.kvHeads, s.headDim);
+    const o = linear(att, T, get(`${p}.self_attn.o_proj.weight`), q, H);
+    x = x.map((xi, i) => xi + o[i]);
+    const h2 = rmsNorm(x, T, H, get(`${p}.post_attention_layernorm.weight`), s.eps);
+    const g = linear(h2, T, get(`${p}.mlp.gate_proj.weight`), H, s.intermediate);
+    const u = linear(h2, T, get(`${p}.mlp.up_proj.weight`), H, s.intermediate);
+    const m = linear(g.map((gi, i) => silu(gi) * u[i]), T, get(`${p}.mlp.down_proj.weight`), s.intermediate, H);
+    x = x.map((xi, i) => xi + m[i]);
+  }
+  const n = rmsNorm(x, T, H, get('model.norm.weight'), s.eps);
+  return linear(n, T, get('lm_head.weight'), H, s.vocab);
+}

@@ -9,6 +9,7 @@
  */
 import { rmsNormForward } from './rmsnorm';
 import { ropeApply, ropeTable } from './rope';
+import { swigluForward } from './swiglu';
 
 export interface LlamaShape {
   vocab: number;
@@ -101,8 +102,6 @@ export function causalAttention(q: Float32Array, k: Float32Array, v: Float32Arra
   return out;
 }
 
-export const silu = (x: number): number => x / (1 + Math.exp(-x));
-
 /** Logits (rows = tokens.length, vocab) of the model for one sequence of token ids. */
 export function llamaForward(s: LlamaShape, w: LlamaWeights, tokens: readonly number[]): Float32Array {
   const T = tokens.length;
@@ -135,7 +134,7 @@ export function llamaForward(s: LlamaShape, w: LlamaWeights, tokens: readonly nu
     const h2 = rmsNorm(x, T, H, get(`${p}.post_attention_layernorm.weight`), s.eps);
     const g = linear(h2, T, get(`${p}.mlp.gate_proj.weight`), H, s.intermediate);
     const u = linear(h2, T, get(`${p}.mlp.up_proj.weight`), H, s.intermediate);
-    const m = linear(g.map((gi, i) => silu(gi) * u[i]), T, get(`${p}.mlp.down_proj.weight`), s.intermediate, H);
+    const m = linear(Float32Array.from(swigluForward(g, u)), T, get(`${p}.mlp.down_proj.weight`), s.intermediate, H);
     x = x.map((xi, i) => xi + m[i]);
   }
   const n = rmsNorm(x, T, H, get('model.norm.weight'), s.eps);

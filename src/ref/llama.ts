@@ -7,6 +7,7 @@
  * x += down_proj(silu(gate_proj h') * up_proj h') with h' = RMSNorm(x). Then the final norm and lm_head.
  * Weights are row-major (out, in) as in PyTorch's nn.Linear, under HF's names.
  */
+import { attentionForward } from './attention';
 import { rmsNormForward } from './rmsnorm';
 import { ropeApply, ropeTable } from './rope';
 import { swigluForward } from './swiglu';
@@ -71,37 +72,6 @@ export function rope(x: Float32Array, rows: number, heads: number, headDim: numb
   x.set(ropeApply(x, rows, heads, headDim, rows, ropeTable(rows, headDim, theta)));
 }
 
-/**
- * Causal softmax attention: q (rows, heads * d), k and v (rows, kvHeads * d); query head h reads kv head
- * floor(h / (heads / kvHeads)) (grouped-query attention). Scores scaled by 1/sqrt(d).
- */
-export function causalAttention(q: Float32Array, k: Float32Array, v: Float32Array, rows: number, heads: number, kvHeads: number, d: number): Float32Array {
-  const out = new Float32Array(rows * heads * d);
-  const group = heads / kvHeads;
-  const scale = 1 / Math.sqrt(d);
-  const scores = new Float64Array(rows);
-  for (let h = 0; h < heads; h++) {
-    const kh = Math.floor(h / group);
-    for (let i = 0; i < rows; i++) {
-      let max = -Infinity;
-      for (let j = 0; j <= i; j++) {
-        let dot = 0;
-        for (let e = 0; e < d; e++) dot += q[(i * heads + h) * d + e] * k[(j * kvHeads + kh) * d + e];
-        scores[j] = dot * scale;
-        max = Math.max(max, scores[j]);
-      }
-      let sum = 0;
-      for (let j = 0; j <= i; j++) sum += (scores[j] = Math.exp(scores[j] - max));
-      for (let e = 0; e < d; e++) {
-        let acc = 0;
-        for (let j = 0; j <= i; j++) acc += scores[j] * v[(j * kvHeads + kh) * d + e];
-        out[(i * heads + h) * d + e] = acc / sum;
-      }
-    }
-  }
-  return out;
-}
-
 /** Logits (rows = tokens.length, vocab) of the model for one sequence of token ids. */
 export function llamaForward(s: LlamaShape, w: LlamaWeights, tokens: readonly number[]): Float32Array {
   const T = tokens.length;
@@ -128,7 +98,7 @@ export function llamaForward(s: LlamaShape, w: LlamaWeights, tokens: readonly nu
     const V = linear(h, T, get(`${p}.self_attn.v_proj.weight`), H, kv);
     rope(Q, T, s.heads, s.headDim, s.ropeTheta);
     rope(K, T, s.kvHeads, s.headDim, s.ropeTheta);
-    const att = causalAttention(Q, K, V, T, s.heads, s.kvHeads, s.headDim);
+    const att = Float32Array.from(attentionForward({ rows: T, seq: T, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim }, Q, K, V).o);
     const o = linear(att, T, get(`${p}.self_attn.o_proj.weight`), q, H);
     x = x.map((xi, i) => xi + o[i]);
     const h2 = rmsNorm(x, T, H, get(`${p}.post_attention_layernorm.weight`), s.eps);

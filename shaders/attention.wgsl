@@ -1,0 +1,117 @@
+// Causal softmax attention, as transformers' eager Llama attention, on tokens of sequences of `seq`
+// positions laid end to end: q (rows, heads * d); k, v (rows, kvHeads * d); query head h reads key/value
+// head h / (heads / kvHeads). Scores are scaled by 1/sqrt(d); a token sees its own sequence's earlier
+// tokens and itself.
+//   forward     (thread = row i, head h): online softmax over j <= i; o_i and lse_i = log sum_j exp(s_ij)
+//   backward_q  (thread = row i, head h): D_i = dO_i . o_i (kept in dsum), dq_i = sum_j dS_ij k_j / sqrt(d)
+//   backward_kv (thread = row j, kv head): dk_j = sum dS_ij q_i / sqrt(d), dv_j = sum P_ij dO_i over the
+//               group's query heads and i >= j in the sequence; runs after backward_q (reads dsum)
+// with P_ij = exp(s_ij - lse_i) and dS_ij = P_ij (dO_i . v_j - D_i). Scores are recomputed, never stored:
+// memory stays O(rows), and at the task's contexts (<= 256) the recomputation is cheap.
+// Dispatch: one thread per (row, head), (min(groups, 65535), ceil(groups / 65535), 1).
+
+override WG: u32 = 64u;
+const MAXD: u32 = 64u; // head dimension bound (private accumulators; MAX_HEAD_DIM in attention.ts)
+
+struct Params { rows: u32, seq: u32, heads: u32, kvHeads: u32, d: u32, scale: f32 }
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read_write> o: array<f32>;
+@group(0) @binding(5) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(6) var<storage, read> dO: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dq: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(10) var<storage, read_write> dsum: array<f32>;
+
+fn thread(gid: vec3u) -> u32 { return gid.x + gid.y * 65535u * WG; }
+fn qAt(i: u32, h: u32) -> u32 { return (i * params.heads + h) * params.d; }
+fn kvAt(j: u32, h: u32) -> u32 { return (j * params.kvHeads + h) * params.d; }
+
+fn score(qi: u32, kj: u32) -> f32 {
+  var dot = 0.0;
+  for (var e = 0u; e < params.d; e++) { dot += q[qi + e] * k[kj + e]; }
+  return dot * params.scale;
+}
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(global_invocation_id) gid: vec3u) {
+  let t = thread(gid);
+  if (t >= params.rows * params.heads) { return; }
+  let i = t / params.heads;
+  let h = t % params.heads;
+  let kh = h / (params.heads / params.kvHeads);
+  let qi = qAt(i, h);
+  var acc: array<f32, MAXD>;
+  var m = -3.0e38;
+  var l = 0.0;
+  for (var j = i - i % params.seq; j <= i; j++) {
+    let s = score(qi, kvAt(j, kh));
+    let mNew = max(m, s);
+    let corr = exp(m - mNew);
+    let p = exp(s - mNew);
+    l = l * corr + p;
+    let vj = kvAt(j, kh);
+    for (var e = 0u; e < params.d; e++) { acc[e] = acc[e] * corr + p * v[vj + e]; }
+    m = mNew;
+  }
+  for (var e = 0u; e < params.d; e++) { o[qi + e] = acc[e] / l; }
+  lse[t] = m + log(l);
+}
+
+@compute @workgroup_size(WG)
+fn backward_q(@builtin(global_invocation_id) gid: vec3u) {
+  let t = thread(gid);
+  if (t >= params.rows * params.heads) { return; }
+  let i = t / params.heads;
+  let h = t % params.heads;
+  let kh = h / (params.heads / params.kvHeads);
+  let qi = qAt(i, h);
+  var D = 0.0;
+  for (var e = 0u; e < params.d; e++) { D += dO[qi + e] * o[qi + e]; }
+  dsum[t] = D;
+  var acc: array<f32, MAXD>;
+  for (var j = i - i % params.seq; j <= i; j++) {
+    let kj = kvAt(j, kh);
+    let p = exp(score(qi, kj) - lse[t]);
+    var dp = 0.0;
+    for (var e = 0u; e < params.d; e++) { dp += dO[qi + e] * v[kj + e]; }
+    let ds = p * (dp - D) * params.scale;
+    for (var e = 0u; e < params.d; e++) { acc[e] += ds * k[kj + e]; }
+  }
+  for (var e = 0u; e < params.d; e++) { dq[qi + e] = acc[e]; }
+}
+
+@compute @workgroup_size(WG)
+fn backward_kv(@builtin(global_invocation_id) gid: vec3u) {
+  let t = thread(gid);
+  if (t >= params.rows * params.kvHeads) { return; }
+  let j = t / params.kvHeads;
+  let kh = t % params.kvHeads;
+  let group = params.heads / params.kvHeads;
+  let kj = kvAt(j, kh);
+  let end = j - j % params.seq + params.seq; // first row of the next sequence
+  var accK: array<f32, MAXD>;
+  var accV: array<f32, MAXD>;
+  for (var h = kh * group; h < (kh + 1u) * group; h++) {
+    for (var i = j; i < end; i++) {
+      let qi = qAt(i, h);
+      let row = i * params.heads + h;
+      let p = exp(score(qi, kj) - lse[row]);
+      var dp = 0.0;
+      for (var e = 0u; e < params.d; e++) { dp += dO[qi + e] * v[kj + e]; }
+      let ds = p * (dp - dsum[row]) * params.scale;
+      for (var e = 0u; e < params.d; e++) {
+        accK[e] += ds * q[qi + e];
+        accV[e] += p * dO[qi + e];
+      }
+    }
+  }
+  for (var e = 0u; e < params.d; e++) {
+    dk[kj + e] = accK[e];
+    dv[kj + e] = accV[e];
+  }
+}

@@ -1,0 +1,24 @@
+// Token embedding lookup: out[i, j] = E[tokens[i], j] for rows i < rows, j < dim. A token id outside the
+// vocabulary reads row 0 instead of memory past the table (the engine checks ids before upload; this
+// keeps a bad id from reading another buffer's bytes).
+// Dispatch: one thread per output element, (min(groups, 65535), ceil(groups / 65535), 1).
+
+override WG: u32 = 256u;
+
+struct Params { rows: u32, dim: u32, vocab: u32 }
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> tokens: array<u32>;
+@group(0) @binding(2) var<storage, read> table: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let t = gid.x + gid.y * 65535u * WG;
+  if (t >= params.rows * params.dim) { return; }
+  let i = t / params.dim;
+  let j = t % params.dim;
+  var id = tokens[i];
+  if (id >= params.vocab) { id = 0u; }
+  out[t] = table[id * params.dim + j];
+}

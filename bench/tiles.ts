@@ -4,6 +4,7 @@
  * The figures behind chooseTile's rules come from here.
  */
 import { chooseTile, matmul, type TileConfig } from '../src/gpu/kernels/matmul';
+import { isSoftwareDevice } from '../src/gpu/device';
 import { uploadF32 } from '../src/gpu/buffers';
 import { Rng } from '../src/rng';
 import { plan, runGpu, timeReps } from './timing';
@@ -31,6 +32,7 @@ const CASES: Case[] = [
 ];
 
 const CANDIDATES: TileConfig[] = [
+  { wgM: 2, wgN: 2, tileK: 8, rm: 8, rn: 8 },
   { wgM: 2, wgN: 2, tileK: 32, rm: 8, rn: 8 },
   { wgM: 4, wgN: 4, tileK: 32, rm: 8, rn: 8 },
   { wgM: 8, wgN: 4, tileK: 32, rm: 8, rn: 8 },
@@ -57,7 +59,7 @@ export const tilesBench: Measurement = {
       const shape = { M: c.M, N: c.N, K: c.K, transA: c.transA, transB: c.transB };
       const gflop = (2 * c.batch * c.M * c.N * c.K) / 1e9;
       const label = `${c.batch > 1 ? `${c.batch}x ` : ''}${c.M}x${c.K}x${c.N}${c.transB ? ' tB' : ''}`;
-      const chosen = chooseTile(c.M, c.N, c.K);
+      const chosen = chooseTile(c.M, c.N, c.K, isSoftwareDevice(device) ? 'software' : 'hardware');
       const time = async (t: TileConfig) => {
         const d = matmul(device, shape, a, b, out, { tile: t, batch });
         await runGpu(device, [d], 1);

@@ -75,6 +75,12 @@ export interface AcquireOptions {
   gpu?: GPU;
 }
 
+/** Devices of a software (fallback) adapter, such as SwiftShader: kernels pick their tiles for a CPU. */
+const softwareDevices = new WeakSet<GPUDevice>();
+
+/** Whether `device` runs on a software adapter (kernels tuned for it choose differently). */
+export const isSoftwareDevice = (device: GPUDevice): boolean => softwareDevices.has(device);
+
 export async function acquireGpu(opts: AcquireOptions = {}): Promise<Gpu> {
   const gpu = opts.gpu ?? (typeof navigator !== 'undefined' ? navigator.gpu : undefined);
   if (!gpu) throw new GpuError('no-webgpu', `This browser does not expose WebGPU (navigator.gpu is missing). ${BROWSER_HELP}`);
@@ -101,6 +107,8 @@ export async function acquireGpu(opts: AcquireOptions = {}): Promise<Gpu> {
   } catch (e) {
     throw new GpuError('device-request-failed', `The GPU adapter refused to create a device: ${String(e)}`);
   }
+  const summary = summarizeAdapter(adapter);
+  if (summary.isFallbackAdapter) softwareDevices.add(device);
   device.lost.then((info) => {
     if (info.reason === 'destroyed') return; // we destroyed it ourselves
     opts.onError?.(new GpuError('device-lost', `The GPU device was lost (${info.reason}): ${info.message}`));
@@ -109,5 +117,5 @@ export async function acquireGpu(opts: AcquireOptions = {}): Promise<Gpu> {
     const e = (ev as GPUUncapturedErrorEvent).error;
     opts.onError?.(new GpuError('uncaptured', `GPU error: ${e.message}`));
   });
-  return { device, adapter, summary: summarizeAdapter(adapter), hasTimestamps: requiredFeatures.includes('timestamp-query') };
+  return { device, adapter, summary, hasTimestamps: requiredFeatures.includes('timestamp-query') };
 }

@@ -17,8 +17,16 @@ function valid(t: TileConfig) {
 }
 
 describe('chooseTile', () => {
-  it('gives a valid tile for every shape', () => {
-    for (const M of dims) for (const N of dims) for (const K of [1, 3, 4, 16, 17, 64, 512]) valid(chooseTile(M, N, K));
+  it('gives a valid tile for every shape, on either kind of adapter', () => {
+    for (const M of dims) for (const N of dims) for (const K of [1, 3, 4, 16, 17, 64, 512]) valid(chooseTile(M, N, K)), valid(chooseTile(M, N, K, 'software'));
+  });
+
+  it('on a software adapter: at most 4x4 threads, 2x2 when K <= 64', () => {
+    expect(chooseTile(1024, 1024, 1024, 'software')).toEqual({ wgM: 4, wgN: 4, tileK: 32, rm: 8, rn: 8 });
+    expect(chooseTile(1024, 1024, 64, 'software')).toEqual({ wgM: 2, wgN: 2, tileK: 32, rm: 8, rn: 8 });
+    expect(chooseTile(512, 64, 8, 'software')).toEqual({ wgM: 2, wgN: 2, tileK: 8, rm: 8, rn: 8 });
+    // a skinny shape still moves the short side's threads to the long side
+    expect(chooseTile(512, 8, 256, 'software')).toEqual({ wgM: 16, wgN: 1, tileK: 16, rm: 8, rn: 8 });
   });
 
   it('is deterministic and does not waste a tile side on a short matrix side', () => {

@@ -1,6 +1,6 @@
 /**
  * Launcher for shaders/matmul.wgsl: C = alpha * op(A) op(B) (+ bias) (+ C), tiled through workgroup
- * memory with register blocks per thread. The tile is a pipeline variant picked by chooseTile(M, N, K).
+ * memory with register blocks per thread. The tile is a pipeline variant picked by chooseTile.
  */
 import code from '../../../shaders/matmul.wgsl?raw';
 import { getPipeline } from '../pipelines';
@@ -8,6 +8,7 @@ import type { MatmulShape } from '../../ref/matmul';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
 import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
+import { isSoftwareDevice } from '../device';
 
 /** M, N, K and the transposes: the reference's shape type (src/ref/matmul.ts), the one definition. */
 export type { MatmulShape };
@@ -31,7 +32,7 @@ export interface MatmulOptions {
   accumulate?: boolean;
   /** Length-N vector added to every row. */
   bias?: BufferRef;
-  /** Force a tile configuration (tests, benchmarks); default chooseTile(M, N, K). */
+  /** Force a tile configuration (tests, benchmarks); default chooseTile(M, N, K) for the device's adapter. */
   tile?: TileConfig;
   label?: string;
   /** Many matmuls of the same shape in one dispatch (a sweep's runs); see MatmulBatch. */
@@ -68,22 +69,25 @@ export function tileWorkgroupBytes(t: TileConfig): number {
 const pow2ceil = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
 
 /**
- * Pure: the tile for a shape. Tuned on SwiftShader, where every workgroup-memory read is a per-lane
- * gather, so reads per FMA decide the speed:
+ * Pure: the tile for a shape, on a hardware GPU or a software adapter (SwiftShader: workgroups run on CPU
+ * threads, every workgroup-memory read is a per-lane gather, and a barrier switches between the
+ * workgroup's SIMD groups, so reads per FMA and threads per workgroup decide the speed):
  * - 8x8 blocks per thread: each k step reads 4 vec4s of workgroup memory for 64 FMAs (4x4 blocks ran at
  *   about half the speed); 4-wide blocks only where a side has at most 4 elements (r = 4, M = 1, a column).
  * - A short side (LoRA's r, a bias column) is covered tightly: tile padding is computed and read for nothing.
- * - 4x4 threads for mid-size shapes, 8x8 from 512x512 outputs on; a skinny shape moves the short side's
- *   unused threads to the long side.
+ * - Threads per workgroup side, at most: hardware 4 for mid-size shapes, 8 from 512x512 outputs on;
+ *   software 4, and 2 when K <= 64 (few multiply-adds per staged slice: the barriers dominate). A skinny
+ *   shape moves the short side's unused threads to the long side.
  * - tileK: the next power of two >= K, 4..32 (32 beat 8, 16 and 64), halved until the tile fits in 16 KiB.
- * Measured (headless Chromium, SwiftShader, 2 cores, best of 7 interleaved runs), GFLOP/s tiled vs naive,
- * M x N x K: 256x256x256 2.2 vs 0.33; 512x512x512 2.3 vs 0.2; 256x16x512 1.0-1.8 vs 0.17-0.33;
- * 512x16x256 1.6-1.8 vs 0.33; 256x512x16 0.85 vs 0.29 (K = r: a fixed cost per output dominates).
+ * Measured on SwiftShader (headless Chromium, 2 cores; `npm run bench -- --only tiles`, two runs), GFLOP/s
+ * of the software choice against the hardware one: 1024x1024x64 0.65-0.73 vs 0.29-0.31; 16 x (512x64x64)
+ * 0.64-0.67 vs 0.54; 16 x (64x64x64) 0.61-0.71 vs 0.44; 512x512x512 0.95-0.99 vs 0.90; 1024x1024x1024
+ * 0.99-1.57 vs 1.07-1.21 (within the noise).
  */
-export function chooseTile(M: number, N: number, K: number): TileConfig {
+export function chooseTile(M: number, N: number, K: number, adapter: 'hardware' | 'software' = 'hardware'): TileConfig {
   const rm = M <= 4 ? 4 : 8;
   const rn = N <= 4 ? 4 : 8;
-  const cap = M * N >= 512 * 512 ? 8 : 4;
+  const cap = adapter === 'software' ? (K <= 64 ? 2 : 4) : M * N >= 512 * 512 ? 8 : 4;
   let wgM = Math.min(cap, pow2ceil(M / rm));
   let wgN = Math.min(cap, pow2ceil(N / rn));
   while (wgM * wgN < cap * cap) {
@@ -134,7 +138,7 @@ export function matmul(device: GPUDevice, shape: MatmulShape, a: BufferRef, b: B
   const { M, N, K } = shape;
   const transA = shape.transA ?? false;
   const transB = shape.transB ?? false;
-  const tile = opts.tile ?? chooseTile(M, N, K);
+  const tile = opts.tile ?? chooseTile(M, N, K, isSoftwareDevice(device) ? 'software' : 'hardware');
   checkTile(tile);
   const accumulate = opts.accumulate ?? false;
   // accumulate is a pipeline variant, not a uniform flag: the store without a branch on it compiles

@@ -5,6 +5,7 @@
 A tiny LlamaForCausalLM (grouped-query attention: 4 query heads on 2 key/value heads, 2 layers), seeded
 random weights rounded to float32, run by transformers in float64; the logits of token sequences of
 awkward lengths (1, a prime, the whole context). Weights are stored by their HF names, row-major.
+Also the shipped base's greedy continuations of two prompts (llama_generate.json), float32 as the page runs.
 """
 
 import json
@@ -13,7 +14,12 @@ from pathlib import Path
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
-OUT = Path(__file__).resolve().parent.parent / "fixtures" / "golden" / "llama_forward.json"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "fixtures" / "golden" / "llama_forward.json"
+# Greedy generation of the shipped base (public/models/tiny-llama-kjv), which the page must reproduce.
+GENERATE_OUT = ROOT / "fixtures" / "golden" / "llama_generate.json"
+PROMPTS = ["And the LORD said", "ROMEO:\n"]
+NEW_TOKENS = 40
 
 CONFIG = dict(
     vocab_size=32,
@@ -55,6 +61,19 @@ def main() -> None:
     hf = json.loads(model.config.to_json_string())
     OUT.write_text(json.dumps({"source": "transformers " + __import__("transformers").__version__ + ", float64", "config": hf, "shapes": shapes, "weights": weights, "cases": cases}) + "\n")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
+    generate()
+
+
+def generate() -> None:
+    base = LlamaForCausalLM.from_pretrained(ROOT / "public" / "models" / "tiny-llama-kjv").eval()
+    cases = []
+    for prompt in PROMPTS:
+        ids = torch.tensor([list(prompt.encode())])
+        with torch.no_grad():
+            out = base.generate(ids, max_new_tokens=NEW_TOKENS, do_sample=False, pad_token_id=0)
+        cases.append({"prompt": prompt, "tokens": out[0, ids.shape[1] :].tolist()})
+    GENERATE_OUT.write_text(json.dumps({"source": "transformers " + __import__("transformers").__version__ + " generate(do_sample=False), float32", "model": "public/models/tiny-llama-kjv", "cases": cases}, indent=1) + "\n")
+    print(f"wrote {GENERATE_OUT}")
 
 
 if __name__ == "__main__":

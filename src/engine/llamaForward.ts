@@ -24,7 +24,7 @@ export class LlamaForward {
   private buffers: GPUBuffer[] = [];
 
   constructor(
-    private device: GPUDevice,
+    readonly device: GPUDevice,
     readonly shape: LlamaShape,
     weights: LlamaWeights,
     readonly batch: number,

@@ -15,7 +15,7 @@ import { buildTask } from '../src/tasks/toy';
 import type { BenchContext, Measurement, Row } from './types';
 
 /** GPU nanoseconds of each dispatch, summed over `reps` submits. */
-async function timeDispatches(device: GPUDevice, list: Dispatch[], reps: number): Promise<number[]> {
+export async function timeDispatches(device: GPUDevice, list: Dispatch[], reps: number): Promise<number[]> {
   const live = list.filter((d) => d.workgroups.every((g) => g > 0));
   const n = live.length;
   const qs = device.createQuerySet({ type: 'timestamp', count: 2 * n });
@@ -45,7 +45,7 @@ async function timeDispatches(device: GPUDevice, list: Dispatch[], reps: number)
   return total.map((x) => x / reps);
 }
 
-function familyTable(ctx: BenchContext, title: string, list: Dispatch[], ns: number[]): void {
+export function familyTable(ctx: BenchContext, title: string, list: Dispatch[], ns: number[]): void {
   const live = list.filter((d) => d.workgroups.every((g) => g > 0));
   const by = new Map<string, { ns: number; count: number }>();
   live.forEach((d, i) => {

@@ -3,6 +3,7 @@
  * Measurement (see types.ts and timing.ts) and list it here.
  */
 import { adamwBench } from './adamw';
+import { lmBench } from './lm';
 import { matmulBench } from './matmul';
 import { profileBench } from './profile';
 import { runBench } from './run';
@@ -11,7 +12,7 @@ import { tilesBench } from './tiles';
 import { trainstepBench } from './trainstep';
 import type { Measurement } from './types';
 
-export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench, profileBench];
+export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench, profileBench, lmBench];
 
 /** Run only when asked for by name (`--only tiles`): tuning data, not a figure of the default table. */
 export const ON_REQUEST: Measurement[] = [tilesBench];

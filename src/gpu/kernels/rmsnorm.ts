@@ -5,16 +5,16 @@ import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
 import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
 
-/** Threads per row: a power of two; the model's widths (64..512) give each thread a few elements. */
+/** Rows per workgroup (one thread per row). */
 const WG = 64;
 
 function grid(rows: number): [number, number, number] {
-  return [Math.min(rows, MAX_WORKGROUPS_PER_DIM), ceilDiv(rows, MAX_WORKGROUPS_PER_DIM), 1];
+  const groups = ceilDiv(rows, WG);
+  return [Math.min(groups, MAX_WORKGROUPS_PER_DIM), ceilDiv(groups, MAX_WORKGROUPS_PER_DIM), 1];
 }
 
 function check(rows: number, dim: number): void {
   if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(dim) && dim >= 1)) throw new Error(`rmsnorm: rows ${rows} and dim ${dim} must be integers >= 1`);
-  if (MAX_WORKGROUPS_PER_DIM !== 65535) throw new Error('rmsnorm: the shader folds rows at 65535');
 }
 
 /** y (rows, dim) = w * x * r per row. */

@@ -4,13 +4,10 @@
  * GPU pass's time per kernel family (timestamp queries, where the adapter has them). Checked first: the
  * two agree on every logit.
  */
-import baseConfig from '../public/models/tiny-llama-kjv/config.json';
-import modelUrl from '../public/models/tiny-llama-kjv/model.safetensors?url';
-import { readSafetensors } from '../src/export/safetensors';
 import { readF32 } from '../src/gpu/buffers';
 import { LlamaForward } from '../src/engine/llamaForward';
 import { llamaForward } from '../src/ref/llama';
-import { llamaShapeFromConfig } from '../src/tasks/llamaConfig';
+import { loadBaseModel } from '../src/tasks/llamaAssets';
 import { Rng } from '../src/rng';
 import { familyTable, timeDispatches } from './profile';
 import { plan, row, runGpu, timeReps } from './timing';
@@ -19,9 +16,7 @@ import { CheckFailed, type Measurement } from './types';
 export const lmBench: Measurement = {
   name: 'lm',
   async run(ctx) {
-    const shape = llamaShapeFromConfig(baseConfig);
-    const file = readSafetensors(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), 'model.safetensors');
-    const w = Object.fromEntries([...file.tensors].map(([k, t]) => [k, t.data!]));
+    const { shape, weights: w } = await loadBaseModel();
     const batch = ctx.quick ? 2 : 4;
     const seq = shape.context;
     const rng = new Rng(11);

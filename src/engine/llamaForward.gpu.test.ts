@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import golden from '../../fixtures/golden/llama_forward.json';
-import baseConfig from '../../public/models/tiny-llama-kjv/config.json';
 import training from '../../public/models/tiny-llama-kjv/training.json';
-import modelUrl from '../../public/models/tiny-llama-kjv/model.safetensors?url';
-import kjvUrl from '../../public/data/kjv.txt?url';
-import shakespeareUrl from '../../public/data/tinyshakespeare.txt?url';
 import { readF32 } from '../gpu/buffers';
-import { readSafetensors } from '../export/safetensors';
 import { llamaForward, type LlamaShape, type LlamaWeights } from '../ref/llama';
 import { llamaShapeFromConfig } from '../tasks/llamaConfig';
+import { loadBaseModel, loadCorpus } from '../tasks/llamaAssets';
 import { testDevice, withErrorScope } from '../test/gpu';
 import { LlamaForward } from './llamaForward';
 
@@ -42,13 +38,10 @@ describe('language model forward on WebGPU', () => {
   });
 
   it('equals the reference on the shipped base, on a window of each corpus', async () => {
-    const shape = llamaShapeFromConfig(baseConfig);
-    const file = readSafetensors(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), 'model.safetensors');
-    const w = Object.fromEntries([...file.tensors].map(([k, t]) => [k, t.data!]));
-    const texts: Record<string, string> = { 'kjv.txt': kjvUrl, 'tinyshakespeare.txt': shakespeareUrl };
+    const { shape, weights: w } = await loadBaseModel();
     const seqs: number[][] = [];
     for (const win of training.reference_windows) {
-      const bytes = new Uint8Array(await (await fetch(texts[win.corpus])).arrayBuffer());
+      const bytes = await loadCorpus(win.corpus as 'kjv.txt' | 'tinyshakespeare.txt');
       seqs.push([...bytes.subarray(win.offset, win.offset + win.tokens)]);
     }
     expectClose(shape, w, seqs, await gpuLogits(shape, w, seqs), 1e-4, 1e-4);

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import golden from '../../fixtures/golden/llama_generate.json';
-import baseConfig from '../../public/models/tiny-llama-kjv/config.json';
-import modelUrl from '../../public/models/tiny-llama-kjv/model.safetensors?url';
-import { readSafetensors } from '../export/safetensors';
-import { llamaShapeFromConfig } from '../tasks/llamaConfig';
+import { loadBaseModel } from '../tasks/llamaAssets';
 import { testDevice, withErrorScope } from '../test/gpu';
 import { LlamaForward } from './llamaForward';
 import { generate } from './llamaGenerate';
@@ -11,9 +8,7 @@ import { generate } from './llamaGenerate';
 describe('language model generation on WebGPU', () => {
   it("greedy continuations of the shipped base are transformers' own, token for token", async () => {
     const device = await testDevice();
-    const shape = llamaShapeFromConfig(baseConfig);
-    const file = readSafetensors(new Uint8Array(await (await fetch(modelUrl)).arrayBuffer()), 'model.safetensors');
-    const w = Object.fromEntries([...file.tensors].map(([k, t]) => [k, t.data!]));
+    const { shape, weights: w } = await loadBaseModel();
     const f = await withErrorScope(device, () => new LlamaForward(device, shape, w, 1, 64));
     try {
       for (const c of golden.cases) {

@@ -3,7 +3,7 @@
  * and every @compute entry point builds a pipeline with its default override constants.
  * Errors are reported as file:line:col, like a compiler.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create, globals } from 'webgpu';
@@ -11,9 +11,14 @@ import { create, globals } from 'webgpu';
 const dir = join(import.meta.dirname, '../../shaders');
 const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).sort();
 
+// The instance is held for the whole file: collected while its device is alive, Dawn's teardown can
+// abort the worker process ("std::system_error: Invalid argument") before the results are reported.
+const instances: GPU[] = [];
+
 async function nullDevice(): Promise<GPUDevice> {
   Object.assign(globalThis, globals);
   const gpu = create(['backend=null']) as GPU;
+  instances.push(gpu);
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('webgpu null backend gave no adapter');
   return adapter.requestDevice({
@@ -22,6 +27,11 @@ async function nullDevice(): Promise<GPUDevice> {
 }
 
 const devicePromise = nullDevice();
+
+afterAll(async () => {
+  (await devicePromise).destroy();
+  instances.length = 0;
+});
 
 describe('WGSL validation (Dawn null backend)', () => {
   it('finds the shaders', () => expect(files.length).toBeGreaterThan(0));

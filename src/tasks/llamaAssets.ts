@@ -1,0 +1,34 @@
+/**
+ * The language model's shipped files, fetched from the page's own origin (Vite serves public/ at the
+ * base URL): the base model folder (public/models/tiny-llama-kjv) and the corpora (public/data).
+ */
+import { readSafetensors } from '../export/safetensors';
+import type { LlamaShape, LlamaWeights } from '../ref/llama';
+import { llamaShapeFromConfig } from './llamaConfig';
+
+export const BASE_MODEL = 'tiny-llama-kjv';
+export const CORPORA = { kjv: 'kjv.txt', shakespeare: 'tinyshakespeare.txt' } as const;
+
+const asset = (path: string) => `${import.meta.env.BASE_URL}${path}`;
+
+async function bytesOf(path: string): Promise<Uint8Array> {
+  const r = await fetch(asset(path));
+  if (!r.ok) throw new Error(`could not load ${path} (HTTP ${r.status})`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** The base model's shape (from its config.json) and weights (from model.safetensors), checked. */
+export async function loadBaseModel(): Promise<{ shape: LlamaShape; weights: LlamaWeights }> {
+  const [config, model] = await Promise.all([bytesOf(`models/${BASE_MODEL}/config.json`), bytesOf(`models/${BASE_MODEL}/model.safetensors`)]);
+  const shape = llamaShapeFromConfig(JSON.parse(new TextDecoder().decode(config)));
+  const file = readSafetensors(model, 'model.safetensors');
+  const weights: LlamaWeights = {};
+  for (const [name, t] of file.tensors) {
+    if (!t.data) throw new Error(`model.safetensors: ${name} is ${t.dtype}, not a float tensor`);
+    weights[name] = t.data;
+  }
+  return { shape, weights };
+}
+
+/** A shipped corpus's bytes. */
+export const loadCorpus = (file: (typeof CORPORA)[keyof typeof CORPORA]): Promise<Uint8Array> => bytesOf(`data/${file}`);

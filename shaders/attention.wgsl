@@ -31,6 +31,13 @@ fn thread(gid: vec3u) -> u32 { return gid.x + gid.y * 65535u * WG; }
 fn qAt(i: u32, h: u32) -> u32 { return (i * params.heads + h) * params.d; }
 fn kvAt(j: u32, h: u32) -> u32 { return (j * params.kvHeads + h) * params.d; }
 
+// What a (row, head) thread of forward and backward_q works on: its token, its kv head, where its query starts.
+struct Query { row: u32, kvHead: u32, at: u32 }
+fn queryOf(t: u32) -> Query {
+  let h = t % params.heads;
+  return Query(t / params.heads, h / (params.heads / params.kvHeads), qAt(t / params.heads, h));
+}
+
 fn score(qi: u32, kj: u32) -> f32 {
   var dot = 0.0;
   for (var e = 0u; e < params.d; e++) { dot += q[qi + e] * k[kj + e]; }
@@ -41,10 +48,10 @@ fn score(qi: u32, kj: u32) -> f32 {
 fn forward(@builtin(global_invocation_id) gid: vec3u) {
   let t = thread(gid);
   if (t >= params.rows * params.heads) { return; }
-  let i = t / params.heads;
-  let h = t % params.heads;
-  let kh = h / (params.heads / params.kvHeads);
-  let qi = qAt(i, h);
+  let q0 = queryOf(t);
+  let i = q0.row;
+  let kh = q0.kvHead;
+  let qi = q0.at;
   var acc: array<f32, MAXD>;
   var m = -3.0e38;
   var l = 0.0;
@@ -66,10 +73,10 @@ fn forward(@builtin(global_invocation_id) gid: vec3u) {
 fn backward_q(@builtin(global_invocation_id) gid: vec3u) {
   let t = thread(gid);
   if (t >= params.rows * params.heads) { return; }
-  let i = t / params.heads;
-  let h = t % params.heads;
-  let kh = h / (params.heads / params.kvHeads);
-  let qi = qAt(i, h);
+  let q0 = queryOf(t);
+  let i = q0.row;
+  let kh = q0.kvHead;
+  let qi = q0.at;
   var D = 0.0;
   for (var e = 0u; e < params.d; e++) { D += dO[qi + e] * o[qi + e]; }
   dsum[t] = D;

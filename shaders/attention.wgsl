@@ -8,7 +8,7 @@
 //               group's query heads and i >= j in the sequence; runs after backward_q (reads dsum)
 // with P_ij = exp(s_ij - lse_i) and dS_ij = P_ij (dO_i . v_j - D_i). Scores are recomputed, never stored:
 // memory stays O(rows), and at the task's contexts (<= 256) the recomputation is cheap.
-// Dispatch: one thread per (row, head), (min(groups, 65535), ceil(groups / 65535), 1).
+// Dispatch: one thread per (row, head), grid1d(threads, WG); flat index = gid.x + gid.y * num_workgroups.x * WG.
 
 override WG: u32 = 64u;
 const MAXD: u32 = 64u; // head dimension bound (private accumulators; MAX_HEAD_DIM in attention.ts)
@@ -27,7 +27,7 @@ struct Params { rows: u32, seq: u32, heads: u32, kvHeads: u32, d: u32, scale: f3
 @group(0) @binding(9) var<storage, read_write> dv: array<f32>;
 @group(0) @binding(10) var<storage, read_write> dsum: array<f32>;
 
-fn thread(gid: vec3u) -> u32 { return gid.x + gid.y * 65535u * WG; }
+fn thread(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 fn qAt(i: u32, h: u32) -> u32 { return (i * params.heads + h) * params.d; }
 fn kvAt(j: u32, h: u32) -> u32 { return (j * params.kvHeads + h) * params.d; }
 
@@ -45,8 +45,8 @@ fn score(qi: u32, kj: u32) -> f32 {
 }
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(global_invocation_id) gid: vec3u) {
-  let t = thread(gid);
+fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = thread(gid, nwg);
   if (t >= params.rows * params.heads) { return; }
   let q0 = queryOf(t);
   let i = q0.row;
@@ -70,8 +70,8 @@ fn forward(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 @compute @workgroup_size(WG)
-fn backward_q(@builtin(global_invocation_id) gid: vec3u) {
-  let t = thread(gid);
+fn backward_q(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = thread(gid, nwg);
   if (t >= params.rows * params.heads) { return; }
   let q0 = queryOf(t);
   let i = q0.row;
@@ -93,8 +93,8 @@ fn backward_q(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 @compute @workgroup_size(WG)
-fn backward_kv(@builtin(global_invocation_id) gid: vec3u) {
-  let t = thread(gid);
+fn backward_kv(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = thread(gid, nwg);
   if (t >= params.rows * params.kvHeads) { return; }
   let j = t / params.kvHeads;
   let kh = t % params.kvHeads;

@@ -1,7 +1,7 @@
 // Token embedding lookup: out[i, j] = E[tokens[i], j] for rows i < rows, j < dim. A token id outside the
 // vocabulary reads row 0 instead of memory past the table (the engine checks ids before upload; this
 // keeps a bad id from reading another buffer's bytes).
-// Dispatch: one thread per output element, (min(groups, 65535), ceil(groups / 65535), 1).
+// Dispatch: one thread per output element, grid1d(threads, WG); flat index = gid.x + gid.y * num_workgroups.x * WG.
 
 override WG: u32 = 256u;
 
@@ -13,8 +13,8 @@ struct Params { rows: u32, dim: u32, vocab: u32 }
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let t = gid.x + gid.y * 65535u * WG;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
   if (t >= params.rows * params.dim) { return; }
   let i = t / params.dim;
   let j = t % params.dim;

@@ -4,7 +4,7 @@
 // One thread per row, no workgroup memory: the model's rows are short (64..512), and a workgroup per row
 // with a barrier tree measured 16% of the language model's forward on a software adapter, where barriers
 // are expensive.
-// Dispatch: (min(groups, 65535), ceil(groups / 65535), 1) for groups = ceil(rows / WG).
+// Dispatch: one thread per row, grid1d(threads, WG); flat index = gid.x + gid.y * num_workgroups.x * WG.
 
 override WG: u32 = 64u;
 
@@ -17,11 +17,11 @@ struct Params { rows: u32, dim: u32, eps: f32 }
 // backward only: the upstream gradient
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 
-fn rowOf(gid: vec3u) -> u32 { return gid.x + gid.y * 65535u * WG; }
+fn rowOf(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(global_invocation_id) gid: vec3u) {
-  let row = rowOf(gid);
+fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = rowOf(gid, nwg);
   if (row >= params.rows) { return; }
   let base = row * params.dim;
   var ss = 0.0;
@@ -31,8 +31,8 @@ fn forward(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 @compute @workgroup_size(WG)
-fn backward(@builtin(global_invocation_id) gid: vec3u) {
-  let row = rowOf(gid);
+fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = rowOf(gid, nwg);
   if (row >= params.rows) { return; }
   let base = row * params.dim;
   var ss = 0.0;

@@ -3,7 +3,7 @@
 //   x'[j] = x[j] c - x[j + d/2] s,   x'[j + d/2] = x[j + d/2] c + x[j] s
 // SIGN = -1 rotates back (the backward pass). The table holds cos and sin (context, d/2), computed on the
 // CPU from float32 angles as transformers does (WGSL's sin/cos lose accuracy far from [-pi, pi]).
-// Dispatch: one thread per pair, (ceil(pairs / WG), y, 1) folded at 65535 x WG pairs.
+// Dispatch: one thread per pair, grid1d(threads, WG); flat index = gid.x + gid.y * num_workgroups.x * WG.
 
 override WG: u32 = 256u;
 override SIGN: f32 = 1.0;
@@ -16,8 +16,8 @@ struct Params { rows: u32, heads: u32, half: u32, context: u32 }
 @group(0) @binding(3) var<storage, read> sinT: array<f32>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let pair = gid.x + gid.y * 65535u * WG;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let pair = gid.x + gid.y * nwg.x * WG;
   let perRow = params.heads * params.half;
   if (pair >= params.rows * perRow) { return; }
   let row = pair / perRow;

@@ -3,7 +3,7 @@ import code from '../../../shaders/attention.wgsl?raw';
 import { getPipeline } from '../pipelines';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
-import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
+import { grid1d } from '../util';
 import type { AttentionShape } from '../../ref/attention';
 
 export type { AttentionShape };
@@ -11,11 +11,6 @@ export type { AttentionShape };
 const WG = 64;
 /** The largest head dimension the shader's private accumulators hold. */
 export const MAX_HEAD_DIM = 64;
-
-function grid(threads: number): [number, number, number] {
-  const groups = ceilDiv(threads, WG);
-  return [Math.min(groups, MAX_WORKGROUPS_PER_DIM), ceilDiv(groups, MAX_WORKGROUPS_PER_DIM), 1];
-}
 
 function check(s: AttentionShape): void {
   const ok = [s.rows, s.seq, s.heads, s.kvHeads, s.headDim].every((x) => Number.isInteger(x) && x >= 1) && s.rows % s.seq === 0 && s.heads % s.kvHeads === 0;
@@ -42,7 +37,7 @@ export function attentionForward(device: GPUDevice, s: AttentionShape, b: { q: B
     label: `attention.forward(${s.rows}x${s.heads}x${s.headDim})`,
     pipeline,
     bindGroup: makeBindGroup(device, 'attention.forward', pipeline, [params(device, s), b.q, b.k, b.v, b.o, b.lse]),
-    workgroups: grid(s.rows * s.heads),
+    workgroups: grid1d(s.rows * s.heads, WG),
   };
 }
 
@@ -77,7 +72,7 @@ export function attentionBackward(device: GPUDevice, s: AttentionShape, b: Atten
         layout: pipeline.getBindGroupLayout(0),
         entries: used.map((binding) => ({ binding, resource: 'buffer' in all[binding] ? (all[binding] as GPUBufferBinding) : { buffer: all[binding] as GPUBuffer } })),
       }),
-      workgroups: grid(threads),
+      workgroups: grid1d(threads, WG),
     };
   };
   return [entry('backward_q', s.rows * s.heads), entry('backward_kv', s.rows * s.kvHeads)];

@@ -3,21 +3,18 @@ import code from '../../../shaders/embedding.wgsl?raw';
 import { getPipeline } from '../pipelines';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
-import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
+import { grid1d } from '../util';
 
 const WG = 256;
 
 /** out (rows, dim) = E[tokens] for a u32 token buffer and E (vocab, dim). */
 export function embeddingForward(device: GPUDevice, rows: number, dim: number, vocab: number, tokens: BufferRef, table: BufferRef, out: BufferRef): Dispatch {
-  const groups = ceilDiv(rows * dim, WG);
-  const gy = ceilDiv(groups, MAX_WORKGROUPS_PER_DIM);
-  if (gy > MAX_WORKGROUPS_PER_DIM) throw new Error(`embedding: ${rows} x ${dim} exceeds the grid`);
   const pipeline = getPipeline(device, 'embedding', code, { WG });
   const params = createUniformBuffer(device, `embedding.params(${rows}x${dim})`, [['u32', rows], ['u32', dim], ['u32', vocab]]);
   return {
     label: `embedding(${rows}x${dim})`,
     pipeline,
     bindGroup: makeBindGroup(device, 'embedding', pipeline, [params, tokens, table, out]),
-    workgroups: [Math.min(groups, MAX_WORKGROUPS_PER_DIM), gy, 1],
+    workgroups: grid1d(rows * dim, WG),
   };
 }

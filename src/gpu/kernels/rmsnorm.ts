@@ -3,15 +3,10 @@ import code from '../../../shaders/rmsnorm.wgsl?raw';
 import { getPipeline } from '../pipelines';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
-import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
+import { grid1d } from '../util';
 
 /** Rows per workgroup (one thread per row). */
 const WG = 64;
-
-function grid(rows: number): [number, number, number] {
-  const groups = ceilDiv(rows, WG);
-  return [Math.min(groups, MAX_WORKGROUPS_PER_DIM), ceilDiv(groups, MAX_WORKGROUPS_PER_DIM), 1];
-}
 
 function check(rows: number, dim: number): void {
   if (!(Number.isInteger(rows) && rows >= 1 && Number.isInteger(dim) && dim >= 1)) throw new Error(`rmsnorm: rows ${rows} and dim ${dim} must be integers >= 1`);
@@ -22,7 +17,7 @@ export function rmsNormForward(device: GPUDevice, rows: number, dim: number, eps
   check(rows, dim);
   const pipeline = getPipeline(device, 'rmsnorm', code, { WG }, 'forward');
   const params = createUniformBuffer(device, `rmsnorm.fwd.params(${rows}x${dim})`, [['u32', rows], ['u32', dim], ['f32', eps]]);
-  return { label: `rmsnorm.forward(${rows}x${dim})`, pipeline, bindGroup: makeBindGroup(device, 'rmsnorm.forward', pipeline, [params, x, w, y]), workgroups: grid(rows) };
+  return { label: `rmsnorm.forward(${rows}x${dim})`, pipeline, bindGroup: makeBindGroup(device, 'rmsnorm.forward', pipeline, [params, x, w, y]), workgroups: grid1d(rows, WG) };
 }
 
 /** dx (rows, dim) from the layer input x and the output gradient dy. */
@@ -30,5 +25,5 @@ export function rmsNormBackward(device: GPUDevice, rows: number, dim: number, ep
   check(rows, dim);
   const pipeline = getPipeline(device, 'rmsnorm', code, { WG }, 'backward');
   const params = createUniformBuffer(device, `rmsnorm.bwd.params(${rows}x${dim})`, [['u32', rows], ['u32', dim], ['f32', eps]]);
-  return { label: `rmsnorm.backward(${rows}x${dim})`, pipeline, bindGroup: makeBindGroup(device, 'rmsnorm.backward', pipeline, [params, x, w, dx, dy]), workgroups: grid(rows) };
+  return { label: `rmsnorm.backward(${rows}x${dim})`, pipeline, bindGroup: makeBindGroup(device, 'rmsnorm.backward', pipeline, [params, x, w, dx, dy]), workgroups: grid1d(rows, WG) };
 }

@@ -3,7 +3,7 @@ import code from '../../../shaders/rope.wgsl?raw';
 import { getPipeline } from '../pipelines';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
-import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
+import { grid1d } from '../util';
 
 const WG = 256;
 
@@ -19,15 +19,12 @@ export interface RopeShape {
 export function ropeInPlace(device: GPUDevice, s: RopeShape, x: BufferRef, cos: BufferRef, sin: BufferRef, direction: 'forward' | 'backward'): Dispatch {
   if (!(s.headDim >= 2 && s.headDim % 2 === 0)) throw new Error(`rope: head dimension ${s.headDim} must be even`);
   const pairs = s.rows * s.heads * (s.headDim / 2);
-  const groups = ceilDiv(pairs, WG);
-  const gy = ceilDiv(groups, MAX_WORKGROUPS_PER_DIM);
-  if (gy > MAX_WORKGROUPS_PER_DIM) throw new Error(`rope: ${pairs} pairs exceed the grid`);
   const pipeline = getPipeline(device, 'rope', code, { WG, SIGN: direction === 'forward' ? 1 : -1 });
   const params = createUniformBuffer(device, `rope.params(${s.rows}x${s.heads}x${s.headDim})`, [['u32', s.rows], ['u32', s.heads], ['u32', s.headDim / 2], ['u32', s.context]]);
   return {
     label: `rope.${direction}(${s.rows}x${s.heads}x${s.headDim})`,
     pipeline,
     bindGroup: makeBindGroup(device, 'rope', pipeline, [params, x, cos, sin]),
-    workgroups: [Math.min(groups, MAX_WORKGROUPS_PER_DIM), gy, 1],
+    workgroups: grid1d(pairs, WG),
   };
 }

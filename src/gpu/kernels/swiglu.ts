@@ -3,27 +3,20 @@ import code from '../../../shaders/swiglu.wgsl?raw';
 import { getPipeline } from '../pipelines';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
-import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
+import { grid1d } from '../util';
 
 const WG = 256;
-
-function grid(n: number): [number, number, number] {
-  const groups = ceilDiv(n, WG);
-  const gy = ceilDiv(groups, MAX_WORKGROUPS_PER_DIM);
-  if (gy > MAX_WORKGROUPS_PER_DIM) throw new Error(`swiglu: ${n} elements exceed the grid`);
-  return [Math.min(groups, MAX_WORKGROUPS_PER_DIM), gy, 1];
-}
 
 /** m = silu(g) * u over n elements. */
 export function swigluForward(device: GPUDevice, n: number, g: BufferRef, u: BufferRef, m: BufferRef): Dispatch {
   const pipeline = getPipeline(device, 'swiglu', code, { WG }, 'forward');
   const params = createUniformBuffer(device, `swiglu.fwd.params(${n})`, [['u32', n]]);
-  return { label: `swiglu.forward(${n})`, pipeline, bindGroup: makeBindGroup(device, 'swiglu.forward', pipeline, [params, g, u, m]), workgroups: grid(n) };
+  return { label: `swiglu.forward(${n})`, pipeline, bindGroup: makeBindGroup(device, 'swiglu.forward', pipeline, [params, g, u, m]), workgroups: grid1d(n, WG) };
 }
 
 /** dg and du from dm (the gradient of m). */
 export function swigluBackward(device: GPUDevice, n: number, g: BufferRef, u: BufferRef, dm: BufferRef, dg: BufferRef, du: BufferRef): Dispatch {
   const pipeline = getPipeline(device, 'swiglu', code, { WG }, 'backward');
   const params = createUniformBuffer(device, `swiglu.bwd.params(${n})`, [['u32', n]]);
-  return { label: `swiglu.backward(${n})`, pipeline, bindGroup: makeBindGroup(device, 'swiglu.backward', pipeline, [params, g, u, dg, du, dm]), workgroups: grid(n) };
+  return { label: `swiglu.backward(${n})`, pipeline, bindGroup: makeBindGroup(device, 'swiglu.backward', pipeline, [params, g, u, dg, du, dm]), workgroups: grid1d(n, WG) };
 }

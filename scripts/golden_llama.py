@@ -38,7 +38,8 @@ CONFIG = dict(
 )
 
 
-def main() -> None:
+def tiny_model() -> LlamaForCausalLM:
+    """The tiny model of CONFIG with seeded weights (float32 values), in float64 for evaluation."""
     torch.manual_seed(0)
     model = LlamaForCausalLM(LlamaConfig(**CONFIG, attn_implementation="eager"))
     with torch.no_grad():
@@ -48,7 +49,11 @@ def main() -> None:
             else:
                 p.copy_(0.4 * torch.randn_like(p))
             p.copy_(p.float())  # float32 values, so the reference reads exactly these weights
-    model = model.double().eval()
+    return model.double().eval()
+
+
+def main() -> None:
+    model = tiny_model()
     gen = torch.Generator().manual_seed(1)
     cases = []
     for length in (1, 7, CONFIG["max_position_embeddings"]):

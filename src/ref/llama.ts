@@ -6,8 +6,14 @@
  * Per layer: x += o_proj(attention(rope(q_proj h), rope(k_proj h), v_proj h)) with h = RMSNorm(x);
  * x += down_proj(silu(gate_proj h') * up_proj h') with h' = RMSNorm(x). Then the final norm and lm_head.
  * Weights are row-major (out, in) as in PyTorch's nn.Linear, under HF's names.
+ *
+ * The forward is written once (llamaForwardTape) and keeps every activation a backward pass reads; how each
+ * projection is computed (the base weight alone, or with a LoRA adapter: src/ref/llamaLora.ts) and whether
+ * activations are rounded to float32 (the GPU forward's precision) are the caller's.
  */
 import { attentionForward } from './attention';
+import { embeddingForward } from './embedding';
+import { matmulRef } from './matmul';
 import { rmsNormForward } from './rmsnorm';
 import { ropeApply, ropeTable } from './rope';
 import { swigluForward } from './swiglu';
@@ -72,41 +78,105 @@ export function rope(x: Float32Array, rows: number, heads: number, headDim: numb
   x.set(ropeApply(x, rows, heads, headDim, rows, ropeTable(rows, headDim, theta)));
 }
 
-/** Logits (rows = tokens.length, vocab) of the model for one sequence of token ids. */
-export function llamaForward(s: LlamaShape, w: LlamaWeights, tokens: readonly number[]): Float32Array {
-  const T = tokens.length;
+/** One linear module of the model: its PEFT name ('model.layers.0.self_attn.q_proj', 'lm_head'), W (dOut, dIn). */
+export interface LlamaLinear {
+  module: string;
+  W: Float32Array;
+  dIn: number;
+  dOut: number;
+}
+
+/** The linear module `module` of the weights, its shape checked against the model's. */
+export function llamaLinear(s: LlamaShape, w: LlamaWeights, module: string): LlamaLinear {
+  const name = `${module}.weight`;
+  const shape = llamaTensorShapes(s).find(([n]) => n === name)?.[1];
+  if (!shape || shape.length !== 2) throw new Error(`llama: ${module} is not a linear module of the model`);
+  const [dOut, dIn] = shape;
+  const W = llamaWeight(w, name);
+  if (W.length !== dOut * dIn) throw new Error(`llama: ${name} has ${W.length} values, expected ${dOut}x${dIn}`);
+  return { module, W, dIn, dOut };
+}
+
+function llamaWeight(w: LlamaWeights, name: string): Float32Array {
+  const t = w[name];
+  if (!t) throw new Error(`llama: missing weight ${name}`);
+  return t;
+}
+
+/** How llamaForwardTape computes what the caller chooses. */
+export interface LlamaForwardOps {
+  /** y (rows, dOut) of the linear module for x (rows, dIn). */
+  project(lin: LlamaLinear, x: Float64Array, rows: number): Float64Array;
+  /** Applied to every activation as it is made: float32 rounding, or none for a float64 forward. */
+  round(x: Float64Array): Float64Array;
+}
+
+/** The base projection y = x W^T, float64. */
+export const baseProject = (lin: LlamaLinear, x: Float64Array, rows: number): Float64Array => matmulRef({ M: rows, N: lin.dOut, K: lin.dIn, transB: true }, x, lin.W);
+
+/** What the forward keeps of one layer (N = rows): the inputs of every projection, norm and attention. */
+export interface LlamaLayerTape {
+  x: Float64Array; // (N, hidden) residual stream entering the layer
+  h: Float64Array; // (N, hidden) input_layernorm(x): the input of q_proj, k_proj, v_proj
+  q: Float64Array; // (N, heads * headDim) after rope
+  k: Float64Array; // (N, kvHeads * headDim) after rope
+  v: Float64Array; // (N, kvHeads * headDim)
+  att: Float64Array; // (N, heads * headDim) attention output: the input of o_proj
+  lse: Float64Array; // (N, heads) log-sum-exp of each score row
+  x1: Float64Array; // (N, hidden) residual stream after attention
+  h2: Float64Array; // (N, hidden) post_attention_layernorm(x1): the input of gate_proj, up_proj
+  g: Float64Array; // (N, intermediate) gate_proj output
+  u: Float64Array; // (N, intermediate) up_proj output
+  m: Float64Array; // (N, intermediate) silu(g) * u: the input of down_proj
+}
+
+export interface LlamaTape {
+  /** Sequences of `seq` tokens laid end to end: rows = tokens.length. */
+  rows: number;
+  seq: number;
+  layers: LlamaLayerTape[];
+  x: Float64Array; // (N, hidden) residual stream after the last layer
+  n: Float64Array; // (N, hidden) model.norm(x): the input of lm_head
+  logits: Float64Array; // (N, vocab)
+}
+
+/** The forward pass over sequences of `seq` tokens laid end to end (each attends only within itself). */
+export function llamaForwardTape(s: LlamaShape, w: LlamaWeights, tokens: readonly number[], seq: number, ops: LlamaForwardOps): LlamaTape {
+  const N = tokens.length;
   const H = s.hidden;
-  if (T < 1 || T > s.context) throw new Error(`llama: ${T} tokens; the model takes 1..${s.context}`);
-  const get = (name: string) => {
-    const t = w[name];
-    if (!t) throw new Error(`llama: missing weight ${name}`);
-    return t;
-  };
-  const embed = get('model.embed_tokens.weight');
-  let x = new Float32Array(T * H);
-  tokens.forEach((id, i) => {
-    if (!Number.isInteger(id) || id < 0 || id >= s.vocab) throw new Error(`llama: token ${id} outside 0..${s.vocab - 1}`);
-    x.set(embed.subarray(id * H, (id + 1) * H), i * H);
-  });
-  const q = s.heads * s.headDim;
-  const kv = s.kvHeads * s.headDim;
+  if (seq < 1 || seq > s.context) throw new Error(`llama: ${seq} tokens; the model takes 1..${s.context}`);
+  if (N < 1 || N % seq !== 0) throw new Error(`llama: ${N} tokens are not whole sequences of ${seq}`);
+  for (const id of tokens) if (!Number.isInteger(id) || id < 0 || id >= s.vocab) throw new Error(`llama: token ${id} outside 0..${s.vocab - 1}`);
+  const { round } = ops;
+  const lin = (module: string, x: Float64Array) => round(ops.project(llamaLinear(s, w, module), x, N));
+  const norm = (name: string, x: Float64Array) => round(rmsNormForward(x, N, H, llamaWeight(w, name), s.eps));
+  const add = (a: Float64Array, b: Float64Array) => round(a.map((ai, i) => ai + b[i]));
+  const table = ropeTable(seq, s.headDim, s.ropeTheta);
+  const layers: LlamaLayerTape[] = [];
+  let x = round(embeddingForward(llamaWeight(w, 'model.embed_tokens.weight'), H, tokens));
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}`;
-    const h = rmsNorm(x, T, H, get(`${p}.input_layernorm.weight`), s.eps);
-    const Q = linear(h, T, get(`${p}.self_attn.q_proj.weight`), H, q);
-    const K = linear(h, T, get(`${p}.self_attn.k_proj.weight`), H, kv);
-    const V = linear(h, T, get(`${p}.self_attn.v_proj.weight`), H, kv);
-    rope(Q, T, s.heads, s.headDim, s.ropeTheta);
-    rope(K, T, s.kvHeads, s.headDim, s.ropeTheta);
-    const att = Float32Array.from(attentionForward({ rows: T, seq: T, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim }, Q, K, V).o);
-    const o = linear(att, T, get(`${p}.self_attn.o_proj.weight`), q, H);
-    x = x.map((xi, i) => xi + o[i]);
-    const h2 = rmsNorm(x, T, H, get(`${p}.post_attention_layernorm.weight`), s.eps);
-    const g = linear(h2, T, get(`${p}.mlp.gate_proj.weight`), H, s.intermediate);
-    const u = linear(h2, T, get(`${p}.mlp.up_proj.weight`), H, s.intermediate);
-    const m = linear(Float32Array.from(swigluForward(g, u)), T, get(`${p}.mlp.down_proj.weight`), s.intermediate, H);
-    x = x.map((xi, i) => xi + m[i]);
+    const h = norm(`${p}.input_layernorm.weight`, x);
+    const q = round(ropeApply(lin(`${p}.self_attn.q_proj`, h), N, s.heads, s.headDim, seq, table));
+    const k = round(ropeApply(lin(`${p}.self_attn.k_proj`, h), N, s.kvHeads, s.headDim, seq, table));
+    const v = lin(`${p}.self_attn.v_proj`, h);
+    const a = attentionForward({ rows: N, seq, heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim }, q, k, v);
+    const att = round(a.o);
+    const x1 = add(x, lin(`${p}.self_attn.o_proj`, att));
+    const h2 = norm(`${p}.post_attention_layernorm.weight`, x1);
+    const g = lin(`${p}.mlp.gate_proj`, h2);
+    const u = lin(`${p}.mlp.up_proj`, h2);
+    const m = round(swigluForward(g, u));
+    layers.push({ x, h, q, k, v, att, lse: a.lse, x1, h2, g, u, m });
+    x = add(x1, lin(`${p}.mlp.down_proj`, m));
   }
-  const n = rmsNorm(x, T, H, get('model.norm.weight'), s.eps);
-  return linear(n, T, get('lm_head.weight'), H, s.vocab);
+  const n = norm('model.norm.weight', x);
+  return { rows: N, seq, layers, x, n, logits: lin('lm_head', n) };
+}
+
+const toFloat32 = (x: Float64Array) => x.map(Math.fround);
+
+/** Logits (rows = tokens.length, vocab) of the model for one sequence of token ids, float32 activations. */
+export function llamaForward(s: LlamaShape, w: LlamaWeights, tokens: readonly number[]): Float32Array {
+  return Float32Array.from(llamaForwardTape(s, w, tokens, tokens.length, { project: baseProject, round: toFloat32 }).logits);
 }

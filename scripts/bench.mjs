@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick] [-- --json FILE] [-- --only matmul,adamw]`
 // Serves bench/index.html from a Vite dev server on a free localhost port, opens it in headless Chromium
-// (WebGPU), waits for the page's measurements (bench/registry.ts), prints the table, optionally writes it
-// as JSON, and exits non-zero if any correctness check failed.
+// (WebGPU), waits for the page's measurements (bench/registry.ts), adds the PyTorch CPU peer of the lmstep
+// row (scripts/torchLmPeer.mjs, when lmstep is among them), prints the table, optionally writes it as JSON,
+// and exits non-zero if any correctness check failed.
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
 import { createServer as createNetServer } from 'node:net';
@@ -9,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { launchOptions } from './browser.mjs';
+import { torchLmRow } from './torchLmPeer.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TIMEOUT_MS = 20 * 60_000;
@@ -78,6 +80,16 @@ async function main() {
     await page.goto(`http://localhost:${port}/bench/index.html?${q}`);
     await page.waitForFunction(() => window.__bench?.status === 'done', null, { timeout: TIMEOUT_MS, polling: 500 });
     const state = await page.evaluate(() => window.__bench);
+    if (!opts.only || opts.only.split(',').includes('lmstep')) {
+      // After the page is done, so that the two do not share the CPU.
+      try {
+        const torch = torchLmRow(root, opts.quick);
+        if (torch.row) state.rows.push(torch.row);
+        else console.log(torch.skipped);
+      } catch (e) {
+        state.failures.push(`PyTorch peer: ${e.message}`);
+      }
+    }
     console.log(`\n${state.adapter}, ${opts.quick ? 'quick' : 'full'} run, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     console.log('shapes MxKxN: A (M,K) times B (K,N); ours/peer from the median repetition, best = fastest repetition\n');
     console.log(table(state.rows));

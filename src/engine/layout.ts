@@ -61,6 +61,16 @@ export function layerCount(spec: MlpSpec): number {
  * own learning rate with one contiguous range.
  */
 export function paramLayout(spec: MlpSpec): ParamLayout {
+  const modules = spec.modes.map((mode, i) => ({ dIn: spec.sizes[i], dOut: spec.sizes[i + 1], mode }));
+  return moduleLayout(modules, spec.r, spec.bias);
+}
+
+/**
+ * The same layout for any list of linear modules (a chain or not: the language model's projections in
+ * forward order): tensor `A<i>` is module i's A (r, dIn), `B<i>` its B (dOut, r), `W<i>` / `b<i>` its
+ * fully trained weight and bias.
+ */
+export function moduleLayout(modules: readonly { dIn: number; dOut: number; mode: LayerMode }[], r: number, bias: boolean): ParamLayout {
   const tensors: TensorSlot[] = [];
   const groups: GroupRange[] = [];
   let offset = 0;
@@ -74,13 +84,12 @@ export function paramLayout(spec: MlpSpec): ParamLayout {
     fill();
     if (offset > start) groups.push({ name, start, end: offset });
   };
-  const L = layerCount(spec);
-  const isMode = (m: LayerMode) => [...Array(L).keys()].filter((i) => spec.modes[i] === m);
-  group('A', () => isMode('lora').forEach((i) => add(`A${i}`, i, [spec.r, spec.sizes[i]])));
-  group('B', () => isMode('lora').forEach((i) => add(`B${i}`, i, [spec.sizes[i + 1], spec.r])));
+  const isMode = (m: LayerMode) => [...modules.keys()].filter((i) => modules[i].mode === m);
+  group('A', () => isMode('lora').forEach((i) => add(`A${i}`, i, [r, modules[i].dIn])));
+  group('B', () => isMode('lora').forEach((i) => add(`B${i}`, i, [modules[i].dOut, r])));
   group('full', () => {
-    isMode('full').forEach((i) => add(`W${i}`, i, [spec.sizes[i + 1], spec.sizes[i]]));
-    if (spec.bias) isMode('full').forEach((i) => add(`b${i}`, i, [spec.sizes[i + 1], 1]));
+    isMode('full').forEach((i) => add(`W${i}`, i, [modules[i].dOut, modules[i].dIn]));
+    if (bias) isMode('full').forEach((i) => add(`b${i}`, i, [modules[i].dOut, 1]));
   });
   return { tensors, groups, total: Math.max(offset, ALIGN), trainable: tensors.reduce((a, t) => a + t.size, 0) };
 }

@@ -21,7 +21,11 @@ export interface BatchedLayout {
 export const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 export function batchedLayout(spec: MlpSpec, runs: number): BatchedLayout {
-  const block = paramLayout(spec);
+  return blockLayout(paramLayout(spec), runs);
+}
+
+/** R copies of one run's layout, each block aligned. */
+export function blockLayout(block: ParamLayout, runs: number): BatchedLayout {
   const blockSize = alignUp(block.total);
   return { runs, block, blockSize, total: blockSize * runs };
 }
@@ -61,4 +65,17 @@ export const EVAL_BUFFER_BUDGET = 8 << 20;
 export function evalChunkRows(batch: number, evalRows: number, runs: number, maxWidth: number, budget = EVAL_BUFFER_BUDGET): number {
   const fit = Math.floor(budget / (runs * maxWidth * 4));
   return Math.max(Math.min(batch, evalRows), Math.min(evalRows, fit));
+}
+
+/** One run's trainable tensors from its block, LoRA factors cut back to the run's own rank r. */
+export function cutBlock(block: ParamLayout, data: Float32Array, r: number): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const t of block.tensors) {
+    const full = data.slice(t.offset, t.offset + t.size);
+    const [rows, cols] = t.shape;
+    if (t.name[0] === 'A') out[t.name] = full.slice(0, r * cols);
+    else if (t.name[0] === 'B') out[t.name] = Float32Array.from({ length: rows * r }, (_, j) => full[Math.floor(j / r) * cols + (j % r)]);
+    else out[t.name] = full;
+  }
+  return out;
 }

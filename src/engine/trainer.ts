@@ -10,19 +10,15 @@
  */
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch';
 import { createStorageBuffer, readF32 } from '../gpu/buffers';
-import { reduceStatsSegments, STATS } from '../gpu/kernels/reduce';
+import { STATS } from '../gpu/kernels/reduce';
 import { mseLossSegments } from '../gpu/kernels/mse';
 import { crossEntropyLoss } from '../gpu/kernels/cross_entropy';
-import { clipCoef } from '../gpu/kernels/clip';
-import { createAdamW } from '../gpu/kernels/adamw';
-import { createSgd } from '../gpu/kernels/sgd';
-import { createWatch, type Watch } from '../gpu/kernels/watch';
-import type { GroupHyper } from '../gpu/kernels/paramGroups';
 import { StagingRing } from '../gpu/staging';
 import { dropoutKey } from '../ref/dropout';
 import { ALIGN, layerCount } from './layout';
 import type { StepInput, StepLog, TrainSetup } from './types';
-import { batchedGroups, EVAL_BUFFER_BUDGET } from './runLayout';
+import { cutBlock, EVAL_BUFFER_BUDGET } from './runLayout';
+import { StepTail } from './stepTail';
 import { sharedPrefix, studentBackward, studentForward, teacherForward, type KeyedDropout, type SharedPrefix } from './passes';
 import { allocateBatched, type BatchedRunInit, type BatchedState } from './state';
 
@@ -50,13 +46,9 @@ export class Trainer {
   readonly st: BatchedState;
   readonly runs: number;
   private micro: { dispatches: Dispatch[]; dropouts: KeyedDropout[] }[] = [];
-  private tail: Dispatch[] = [];
+  private tail: StepTail;
   /** The eval pass, one dispatch list per eval chunk (they share the eval activations). */
   private evalChunks: Dispatch[][] = [];
-  private optimizer: { dispatch: Dispatch; setStep(t: number, hyper: GroupHyper[]): void };
-  private clip: { setMaxNorm(v: number[]): void };
-  private watch: Watch;
-  private groups: ReturnType<typeof batchedGroups>;
   private ring: StagingRing;
   private readonly slot: ReturnType<typeof stagingLayout>;
 
@@ -117,19 +109,7 @@ export class Trainer {
       this.micro.push({ dispatches: list, dropouts: [...fwd.dropouts, ...bwd.dropouts] });
     }
 
-    const bs = st.layout.blockSize;
-    this.groups = batchedGroups(st.layout);
-    const o = setup.optim;
-    const n = st.layout.total;
-    this.optimizer =
-      o.kind === 'adamw'
-        ? createAdamW(device, n, this.groups, { params: st.params, grads: st.grads, m: st.m, v: st.v, clipCoef: st.clipCoefs }, o)
-        : createSgd(device, n, this.groups, { params: st.params, grads: st.grads, momentum: st.m, clipCoef: st.clipCoefs }, { momentum: o.momentum });
-    // every run's gradient statistics in one dispatch (a workgroup per run), then per-run clip and watch
-    const stats = reduceStatsSegments(device, R, bs, bs, st.grads, st.stats, ALIGN);
-    const clip = (this.clip = clipCoef(device, { sumsq: st.stats, coef: st.clipCoefs, runs: R, stride: ALIGN }));
-    this.watch = createWatch(device, setup.accum, st.lossOut, st.stats, st.watch, setup.divergeBound, ALIGN, { runs: R, runStride: setup.accum * ALIGN, slotStride: ALIGN });
-    this.tail = [stats, clip.dispatch, this.optimizer.dispatch, this.watch.dispatch];
+    this.tail = new StepTail(device, st.layout, st, setup);
 
     // eval: teacher targets per chunk once; at log steps a forward + per-run loss per chunk (into the
     // eval activations: the training ones when chunks are batch-sized, see evalChunkRows)
@@ -167,13 +147,8 @@ export class Trainer {
 
   /** Write the per-run hyperparameter table for step t: every optimizer group's lr and wd, every clip. */
   private setHypers(input: StepInput): void {
-    const h = input.hypers;
-    if (h.length !== this.runs) throw new Error(`trainer: ${h.length} hyperparameter sets for ${this.runs} runs`);
-    this.optimizer.setStep(
-      input.t,
-      this.groups.map((g) => ({ lr: g.name === 'B' ? h[g.run].lr * h[g.run].loraPlusRatio : h[g.run].lr, weightDecay: h[g.run].weightDecay })),
-    );
-    this.clip.setMaxNorm(h.map((x) => x.clip));
+    if (input.hypers.length !== this.runs) throw new Error(`trainer: ${input.hypers.length} hyperparameter sets for ${this.runs} runs`);
+    this.tail.setStep(input.t, input.hypers);
   }
 
   /**
@@ -193,11 +168,10 @@ export class Trainer {
       for (const d of this.micro[k].dropouts) d.d.setKey(dropoutKey(setup.seed, input.t, k, d.layer));
     }
     this.setHypers(input);
-    this.watch.setStep(input.t);
     const enc = device.createCommandEncoder({ label: `step ${input.t}` });
     const pass = enc.beginComputePass({ label: `step ${input.t}` });
     for (const m of this.micro) encodeDispatches(pass, m.dispatches);
-    encodeDispatches(pass, this.tail);
+    encodeDispatches(pass, this.tail.dispatches);
     if (log && evaluate) for (const c of this.evalChunks) encodeDispatches(pass, c);
     pass.end();
     if (slot) {
@@ -222,7 +196,7 @@ export class Trainer {
 
   /** One training step's dispatches in order (every micro-batch, then the tail), and the eval pass's: for profiles. */
   dispatchLists(): { step: Dispatch[]; eval: Dispatch[] } {
-    return { step: [...this.micro.flatMap((m) => m.dispatches), ...this.tail], eval: this.evalChunks.flat() };
+    return { step: [...this.micro.flatMap((m) => m.dispatches), ...this.tail.dispatches], eval: this.evalChunks.flat() };
   }
 
   /** Logged steps that can be in flight at once without submit() waiting for a slot. */
@@ -283,32 +257,20 @@ export class Trainer {
   /** Run i's trainable tensors (LoRA factors cut back to its own rank r; default the group's rank). */
   async readRun(i = 0, r = this.setup.spec.r): Promise<Record<string, Float32Array>> {
     const lay = this.st.layout;
-    return this.cutRun(await readF32(this.device, this.st.params, lay.blockSize, i * lay.blockSize), r);
+    return cutBlock(this.st.layout.block, await readF32(this.device, this.st.params, lay.blockSize, i * lay.blockSize), r);
   }
 
   /** Every run's trainable tensors (ranks[i] is run i's rank), from one readback of all the parameters. */
   async readRuns(ranks: number[]): Promise<Record<string, Float32Array>[]> {
     const bs = this.st.layout.blockSize;
     const all = await readF32(this.device, this.st.params, this.runs * bs);
-    return ranks.map((r, i) => this.cutRun(all.subarray(i * bs, (i + 1) * bs), r));
+    return ranks.map((r, i) => cutBlock(this.st.layout.block, all.subarray(i * bs, (i + 1) * bs), r));
   }
 
   /** Run i's flat parameter (or gradient) block, in the single-run layout (block.tensors offsets). */
   readBlock(which: 'params' | 'grads', i = 0): Promise<Float32Array> {
     const lay = this.st.layout;
     return readF32(this.device, which === 'params' ? this.st.params : this.st.grads, lay.block.total, i * lay.blockSize);
-  }
-
-  private cutRun(block: Float32Array, r: number): Record<string, Float32Array> {
-    const out: Record<string, Float32Array> = {};
-    for (const t of this.st.layout.block.tensors) {
-      const full = block.slice(t.offset, t.offset + t.size);
-      const [rows, cols] = t.shape;
-      if (t.name[0] === 'A') out[t.name] = full.slice(0, r * cols);
-      else if (t.name[0] === 'B') out[t.name] = Float32Array.from({ length: rows * r }, (_, j) => full[Math.floor(j / r) * cols + (j % r)]);
-      else out[t.name] = full;
-    }
-    return out;
   }
 
   destroy(): void {

@@ -40,6 +40,13 @@ export function uploadF32(device: GPUDevice, label: string, data: ArrayLike<numb
   return buf;
 }
 
+/** u32 data (token ids, labels) into a new storage buffer. */
+export function uploadU32(device: GPUDevice, label: string, data: Uint32Array, usage = 0): GPUBuffer {
+  const buf = createStorageBuffer(device, label, data.length * 4, usage);
+  if (data.length) device.queue.writeBuffer(buf, 0, data);
+  return buf;
+}
+
 /** One-off readback (tests, exports). The trainer reads through the staging ring instead. */
 export async function readF32(device: GPUDevice, src: GPUBuffer, count: number, offsetElems = 0): Promise<Float32Array> {
   if (count === 0) return new Float32Array(0);

@@ -11,7 +11,8 @@
  * separate dXA operand, which receives dH A alone, to put through the dropout mask into dX itself.
  * `Y0` (optional, forward): the frozen product X W0^T (+ b) is the same for every run when X and W0 are
  * shared, so it is computed once into Y0 (or was already, `y0Ready`) and broadcast-added to each run's
- * s H B^T. `accumulate` adds parameter gradients to what is there (gradient accumulation).
+ * s H B^T. `accumulate` adds parameter gradients to what is there (gradient accumulation); `accumulateDx`
+ * adds dX to what is there (an input read by several modules).
  */
 import type { Dispatch } from '../dispatch';
 import { matmul, type MatmulShape } from '../kernels/matmul';
@@ -138,13 +139,14 @@ export function loraLinearBackward(
   bufs: LoraLinearBuffers,
   g: LoraLinearGrads,
   mode: LayerMode,
-  opts: { accumulate?: boolean; label?: string } = {},
+  opts: { accumulate?: boolean; accumulateDx?: boolean; label?: string } = {},
 ): Dispatch[] {
   const { rows, dIn, dOut, r, runs } = sh;
   const acc = opts.accumulate ?? false;
   const tag = opts.label ?? mode;
   const out: Dispatch[] = [];
-  if (g.dX) out.push(bmm(device, { M: rows, N: dIn, K: dOut }, g.G, bufs.W0, g.dX, { runs, label: `${tag}.dX0` }));
+  // accumulateDx: dX += G W0 (+ dH A), for an input that feeds several modules (q, k, v; gate, up)
+  if (g.dX) out.push(bmm(device, { M: rows, N: dIn, K: dOut }, g.G, bufs.W0, g.dX, { runs, accumulate: opts.accumulateDx, label: `${tag}.dX0` }));
   if (mode === 'lora') {
     const alphas = need(bufs.alphas, 'alphas');
     const dH = need(g.dH, 'dH');

@@ -77,6 +77,8 @@ export interface StepLog {
   /** Eval loss after this step's update (only at logging steps). */
   evalLoss?: number;
   evalAccuracy?: number;
+  /** Models with several eval sets (the language model: its fine-tuning text, then its pretraining text): each set's loss; evalLoss is the first. */
+  evalLosses?: number[];
   /** First diverged step (1-based), 0 when none. */
   divergedStep: number;
 }

@@ -2,9 +2,9 @@
  * The language model's LoRA training step in tokens per second (batch * seq tokens per step) on the shipped
  * base, settings from lmStepSettings.json (shared with the PyTorch CPU peer that scripts/bench.mjs runs):
  * LoRA on every projection of both layers, one fixed batch of windows evenly spaced over the corpus's
- * training split (deterministic, so bench/torch_lm_step.py picks the same ones). Timed now: the
- * TensorFlow.js peer (bench/tfjsLlama.ts). Our GPU step goes in measureLmStep's `ours` slot: a factory of
- * an LmStepper from the same LmPeerArgs; it is then checked and timed exactly as the peer is.
+ * training split (deterministic, so bench/torch_lm_step.py picks the same ones). Ours (bench/lmStepOurs.ts:
+ * the page's LlamaTrainer) against the TensorFlow.js peer (bench/tfjsLlama.ts), both built from the same
+ * LmPeerArgs, checked and timed the same way.
  * Each repetition ends with one loss readback, the sync point.
  */
 import { llamaLinears, MODULE_TYPES, type ModuleType } from '../src/tasks/llamaModel';
@@ -13,6 +13,7 @@ import { evalWindows, splitText } from '../src/tasks/textData';
 import { checkLmStepper, checkTfjsLlama, referenceLoss, type LmStepCheck, type LmStepFactory } from './lmStepCheck';
 import settings from './lmStepSettings.json';
 import { tfjsLlamaStep, type LmPeerArgs } from './tfjsLlama';
+import { ourLlamaStep } from './lmStepOurs';
 import { plan, row, timeReps, type RepPlan, type RepStats } from './timing';
 import { CheckFailed, type BenchContext, type Measurement, type Row } from './types';
 
@@ -63,6 +64,5 @@ export async function measureLmStep(ctx: BenchContext, ours?: LmStepFactory): Pr
 
 export const lmStepBench: Measurement = {
   name: 'lmstep',
-  // Our GPU step goes here: (ctx) => measureLmStep(ctx, (a) => <an LmStepper over our trainer>).
-  run: (ctx) => measureLmStep(ctx),
+  run: (ctx) => measureLmStep(ctx, (a) => ourLlamaStep(ctx.device, a)),
 };

@@ -10,12 +10,19 @@
  */
 import type { Activation } from '../ref/activation';
 
+/** The language model's target grid: 7 projection types x the shipped base's 2 layers. */
+export const LM_TYPES_PER_LAYER = 7;
+export const LM_LAYERS = 2;
+export const LM_CELLS = LM_TYPES_PER_LAYER * LM_LAYERS;
+
 export type InitScheme = 'initA' | 'initB' | 'peft' | 'gaussian';
 export type Group = 'Task' | 'Adapter' | 'Optimizer' | 'Run';
 export type FieldType = 'int' | 'float' | 'enum' | 'bool' | 'intList';
 
 export interface RunConfig {
-  // Task (see ../shared/research/TOY_TASK.md)
+  /** The toy teacher-student MLP, or the tiny Llama language model (the fields below say which they serve). */
+  task: 'toy' | 'lm';
+  // Toy task (see ../shared/research/TOY_TASK.md)
   width: number; // n, width of every hidden layer
   layers: number; // L, number of adaptable hidden layers W_1..W_L
   dIn: number;
@@ -26,6 +33,9 @@ export interface RunConfig {
   loss: 'mse' | 'ce';
   trainSize: number; // 0 = fresh batch every step; S > 0 = finite set of S examples reused over epochs
   evalSize: number;
+  // Language model task: what it is fine-tuned on, and the window length in bytes (tokens)
+  lmData: 'shakespeare' | 'kjv' | 'user';
+  seqLen: number;
   // Adapter
   mode: 'lora' | 'fft';
   r: number;
@@ -33,6 +43,8 @@ export interface RunConfig {
   scaling: 'standard' | 'rslora'; // s = lora_alpha / r, or lora_alpha / sqrt(r) (PEFT use_rslora)
   init: InitScheme;
   targets: readonly number[]; // adapted layers, 1-based indices into W_1..W_L (module `layers.<l>`)
+  /** Language model: adapted projections as cells layer * 7 + type (q k v o gate up down), 0-based. */
+  lmTargets: readonly number[];
   lora_dropout: number;
   loraPlusRatio: number; // lr(B) / lr(A) (LoRA+)
   // Optimizer
@@ -77,6 +89,7 @@ export interface Field {
 
 /** The defaults: the default toy task with the muA training recipe (AdamW, clip 1, 5% warmup, cosine to 0.1x). */
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
+  task: 'toy',
   width: 128,
   layers: 2,
   dIn: 32,
@@ -87,12 +100,15 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   loss: 'mse',
   trainSize: 0,
   evalSize: 512, // small so the eval pass stays cheap on a software GPU
+  lmData: 'shakespeare', // the base was pretrained on the KJV: dialogue is the new style
+  seqLen: 64,
   mode: 'lora',
   r: 8,
   lora_alpha: 8, // alpha_eff = lora_alpha / r = 1
   scaling: 'standard',
   init: 'initA', // muA's Init[A]; PEFT's default ('peft') differs only in A's distribution
   targets: Object.freeze([1, 2]), // all layers; when `layers` is given and `targets` is not, all of them
+  lmTargets: Object.freeze([...Array(LM_CELLS).keys()]), // every projection of every layer
   lora_dropout: 0,
   loraPlusRatio: 1,
   optimizer: 'adamw',
@@ -118,6 +134,7 @@ const U32_MAX = 4294967295;
 
 // One entry per field, in display (and URL) order; the mapped type makes the table complete.
 const SPEC: { [K in FieldKey]: Spec } = {
+  task: { label: 'Task', group: 'Task', type: 'enum', options: ['toy', 'lm'], help: 'toy: a frozen MLP and a hidden low-rank change to recover. lm: a tiny Llama language model (pretrained on the King James Bible) fine-tuned on text.' },
   width: { label: 'Width n', group: 'Task', type: 'int', min: 16, max: 1024, help: 'Width of every hidden layer of the base network.' },
   layers: { label: 'Hidden layers L', group: 'Task', type: 'int', min: 1, max: 6, help: 'Number of adaptable n x n hidden layers W_1..W_L.' },
   dIn: { label: 'Input size', group: 'Task', type: 'int', min: 4, max: 256, help: 'Dimension of the Gaussian inputs x.' },
@@ -127,6 +144,8 @@ const SPEC: { [K in FieldKey]: Spec } = {
   activation: { label: 'Activation', group: 'Task', type: 'enum', options: ['gelu_tanh', 'relu'], help: 'Nonlinearity after every hidden layer: GELU (tanh approximation) or ReLU.' },
   loss: { label: 'Loss', group: 'Task', type: 'enum', options: ['mse', 'ce'], help: "Regression (MSE divided by the base model's initial error, so it starts near 1) or classification (cross-entropy on the target's argmax)." },
   trainSize: { label: 'Training set size', group: 'Task', type: 'int', min: 0, max: 100000, help: '0: a fresh batch every step. S > 0: a fixed set of S examples reused over epochs (shows overfitting).' },
+  lmData: { label: 'Fine-tuning text', group: 'Task', type: 'enum', options: ['shakespeare', 'kjv', 'user'], help: "Language model: Shakespeare's plays (a new style for the KJV-pretrained base), the KJV itself, or your own text (paste or drop a .txt; it never leaves the page)." },
+  seqLen: { label: 'Window (bytes)', group: 'Task', type: 'int', min: 8, max: 128, help: 'Language model: bytes per training window (the model reads at most 128).' },
   evalSize: { label: 'Eval set size', group: 'Task', type: 'int', min: 16, max: 8192, help: 'Held-out examples for the eval loss.' },
   mode: { label: 'Mode', group: 'Adapter', type: 'enum', options: ['lora', 'fft'], help: 'LoRA adapters on the target layers, or full fine-tuning (FFT) of the same layers.' },
   r: { label: 'Rank r', group: 'Adapter', type: 'int', min: 1, max: 256, help: 'LoRA rank: A is (r, n), B is (n, r). At most min(n, 256).' },
@@ -134,6 +153,7 @@ const SPEC: { [K in FieldKey]: Spec } = {
   scaling: { label: 'Scaling rule', group: 'Adapter', type: 'enum', options: ['standard', 'rslora'], help: 'standard: s = lora_alpha / r. rsLoRA: s = lora_alpha / sqrt(r) (PEFT use_rslora).' },
   init: { label: 'Init scheme', group: 'Adapter', type: 'enum', options: ['initA', 'initB', 'peft', 'gaussian'], help: 'Init[A]: A ~ N(0, 1/dIn), B = 0. Init[B]: B ~ N(0, 1/r), A = 0. PEFT default: A ~ U(+-1/sqrt(dIn)), B = 0. PEFT gaussian: A ~ N(0, 1/r^2), B = 0.' },
   targets: { label: 'Target layers', group: 'Adapter', type: 'intList', min: 1, max: 6, help: 'Which hidden layers (1..L) are adapted (PEFT target_modules).' },
+  lmTargets: { label: 'Target modules', group: 'Adapter', type: 'intList', min: 0, max: LM_CELLS - 1, help: 'Language model: which projections are adapted, as a grid of module types (q_proj .. down_proj) x layers (PEFT target_modules, layers_to_transform).' },
   lora_dropout: { label: 'lora_dropout', group: 'Adapter', type: 'float', min: 0, max: 0.9, help: 'Dropout on the input of the LoRA path only.' },
   loraPlusRatio: { label: 'LoRA+ ratio', group: 'Adapter', type: 'float', min: 1, max: 64, log2: true, live: true, help: 'Learning rate of B divided by that of A (LoRA+ uses about 16). 1 = plain LoRA.' },
   optimizer: { label: 'Optimizer', group: 'Optimizer', type: 'enum', options: ['adamw', 'sgd'], help: 'AdamW (decoupled weight decay) or SGD with momentum.' },
@@ -176,6 +196,23 @@ export function fieldBounds(key: FieldKey, cfg: Pick<RunConfig, 'width' | 'layer
   if (key === 'targets') max = cfg.layers;
   return { min: f.min ?? -Infinity, max };
 }
+
+/** Fields only one task reads (the others are hidden while that task is chosen); the rest serve both. */
+const TOY_ONLY: readonly FieldKey[] = ['width', 'layers', 'dIn', 'dOut', 'trueRank', 'shift', 'activation', 'loss', 'trainSize', 'evalSize', 'targets', 'lora_dropout'];
+const LM_ONLY: readonly FieldKey[] = ['lmData', 'seqLen', 'lmTargets'];
+
+export function fieldServes(key: FieldKey, task: RunConfig['task']): boolean {
+  return task === 'lm' ? !TOY_ONLY.includes(key) : !LM_ONLY.includes(key);
+}
+
+/**
+ * Settings that suit each task when the user switches to it (a language model wants a few windows per
+ * batch and a smaller learning rate than the toy MLP); every other field keeps its value.
+ */
+export const TASK_PRESETS: Record<RunConfig['task'], Partial<RunConfig>> = {
+  toy: { batch: DEFAULT_CONFIG.batch, lr: DEFAULT_CONFIG.lr, steps: DEFAULT_CONFIG.steps, lora_alpha: DEFAULT_CONFIG.lora_alpha, logEvery: DEFAULT_CONFIG.logEvery },
+  lm: { batch: 4, lr: 2 ** -8, steps: 150, lora_alpha: 16, logEvery: 10 },
+};
 
 /** All layers 1..L: the default for `targets`. */
 export function allLayers(layers: number): number[] {

@@ -32,7 +32,14 @@ export type ToEngine =
   /** Stop a sweep: finished runs stay, unfinished ones are marked stopped. */
   | { type: 'cancel-sweep'; sweepId: string }
   /** Time a few training steps of `config` (a sweep's time estimate). */
-  | { type: 'calibrate'; requestId: string; config: RunConfig };
+  | { type: 'calibrate'; requestId: string; config: RunConfig }
+  /** The user's own fine-tuning text (bytes), for language-model runs with lmData 'user'; null forgets it. */
+  | { type: 'text'; bytes: Uint8Array | null }
+  /**
+   * Language-model text: `count` new tokens after `prompt` from the current run's weights as they are
+   * now (`live`), from `tensors` (a finished run), or from the base model (neither).
+   */
+  | { type: 'sample'; requestId: string; config: RunConfig; live?: boolean; tensors?: TensorMap; prompt: number[]; count: number; temperature: number; seed: number };
 
 /** One run of a sweep: its full config (every run posts metrics and status under its runId). */
 export interface SweepRunSpec {
@@ -102,4 +109,6 @@ export type FromEngine =
   /** adapterStepsPerSec counts one step of one run as one adapter-step. */
   | { type: 'sweep-progress'; sweepId: string; done: number; total: number; adapterStepsPerSec: number; etaSec: number }
   | { type: 'sweep-done'; sweepId: string; cancelled: boolean }
-  | { type: 'calibrate-result'; requestId: string; stepsPerSec: number; message?: string };
+  | { type: 'calibrate-result'; requestId: string; stepsPerSec: number; message?: string }
+  | { type: 'sample-result'; requestId: string; tokens: number[] }
+  | { type: 'sample-error'; requestId: string; message: string };

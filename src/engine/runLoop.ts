@@ -1,17 +1,15 @@
 /**
  * The one run loop, for the training page (a group of one run) and for sweeps (a group of R runs):
- * config -> one Trainer for the group, then stepping with play / pause / single step / cancel, live
+ * config -> one trainer for the group (groupTrainer.ts: the toy MLP's or the language model's), then stepping with play / pause / single step / cancel, live
  * changes applied from the next step (the per-run hyperparameter table is rebuilt from each run's
  * current config every step), metrics posted at most every POST_INTERVAL_MS, yields so messages get in,
  * and each run's end state (done / diverged / collapsed / stopped / failed) with the final-loss rule.
  * No DOM, no React.
  */
 import type { RunConfig } from '../config/schema';
-import type { ToyTask } from '../tasks/toy';
 import { finalLoss } from '../metrics/ema';
-import { buildSetup, hyperAt, stepInputs } from './setup';
-import { buildBatchedSetup } from './group';
-import { Trainer } from './trainer';
+import { hyperAt } from './setup';
+import { buildGroupTrainer, type GroupTrainer, type LoopTask } from './groupTrainer';
 import type { MetricPoint, RunStatus, TensorMap } from './protocol';
 import type { StepHyper, StepLog } from './types';
 
@@ -54,7 +52,7 @@ interface InFlight {
 }
 
 export class RunLoop {
-  private trainer: Trainer;
+  private trainer: GroupTrainer;
   private cfgs: RunConfig[];
   private t = 0; // steps done
   private running = false;
@@ -74,19 +72,14 @@ export class RunLoop {
   constructor(
     device: GPUDevice,
     readonly runs: LoopRun[],
-    private task: ToyTask,
+    task: LoopTask,
     private sink: RunSink,
     initTensors: TensorMap = {},
     /** Logged steps left in flight while the loop goes on (default: all staging slots but one; 0 = await each). */
     private maxInFlight?: number,
   ) {
     this.cfgs = runs.map((r) => r.config);
-    if (runs.length === 1) {
-      this.trainer = new Trainer(device, buildSetup(this.cfgs[0], task, initTensors));
-    } else {
-      const { shared, runs: inits } = buildBatchedSetup(this.cfgs, task);
-      this.trainer = new Trainer(device, shared, inits);
-    }
+    this.trainer = buildGroupTrainer(device, this.cfgs, task, initTensors);
     this.pending = runs.map(() => []);
     this.losses = runs.map(() => []);
     this.ended = runs.map(() => null);
@@ -180,7 +173,7 @@ export class RunLoop {
     const log = forceLog || t === 1 || last || cfgs.some((c, i) => live[i] && t % c.logEvery === 0);
     const began = performance.now();
     const hypers = cfgs.map((c) => hyperAt(c, t));
-    const sub = await this.trainer.submit({ t, hypers, x: stepInputs(cfgs[0], this.task, t) }, log);
+    const sub = await this.trainer.submit(t, hypers, log);
     this.t = t;
     if (sub) this.inFlight.push({ t, hypers, logs: sub.logs });
     const keep = forceLog || last ? 0 : Math.min(this.maxInFlight ?? Infinity, this.trainer.inFlightLimit - 1);
@@ -230,6 +223,11 @@ export class RunLoop {
   postWeights(): Promise<void> {
     this.weightsPosted ??= this.drain().then(() => this.trainer.readRuns(this.cfgs.map((c) => c.r)).then((all) => this.runs.forEach((r, i) => this.sink.weights(r.runId, all[i]))));
     return this.weightsPosted;
+  }
+
+  /** Every run's trained tensors as they are after the steps submitted so far (live samples). */
+  currentWeights(): Promise<TensorMap[]> {
+    return this.trainer.readRuns(this.cfgs.map((c) => c.r));
   }
 
   private flush(force: boolean): void {

@@ -5,7 +5,8 @@
  * A diverged run is marked and the rest go on; cancel keeps the finished runs.
  */
 import type { RunConfig } from '../config/schema';
-import { buildTask, type ToyTask } from '../tasks/toy';
+import { loadTask, taskKey } from './loadTask';
+import type { LoopTask } from './groupTrainer';
 import type { RunStatus } from './protocol';
 import { groupRuns } from './group';
 import { RunLoop, type LoopRun, type RunSink } from './runLoop';
@@ -19,17 +20,10 @@ export interface SweepSink extends RunSink {
 
 export type SweepRun = LoopRun;
 
-/** Fields that must agree for runs to share a task (base model, data, eval set). */
-const TASK_KEYS = ['width', 'layers', 'dIn', 'dOut', 'trueRank', 'shift', 'activation', 'trainSize', 'evalSize', 'seed'] as const;
-
-export function taskKey(c: RunConfig): string {
-  return JSON.stringify(TASK_KEYS.map((k) => c[k]));
-}
-
 export class SweepRunner {
   private cancelled = false;
   private current: RunLoop | null = null;
-  private tasks = new Map<string, ToyTask>();
+  private tasks = new Map<string, Promise<LoopTask>>();
   private stepsBefore = 0; // run-steps of the groups already trained
   private readonly totalSteps: number;
   private readonly began = performance.now();
@@ -40,6 +34,8 @@ export class SweepRunner {
     private sink: SweepSink,
     /** Logged readbacks left in flight per group (RunLoop's maxInFlight). */
     private maxInFlight?: number,
+    /** The user's own fine-tuning text (language-model runs with lmData 'user'). */
+    private userText?: Uint8Array,
   ) {
     this.totalSteps = runs.reduce((a, r) => a + r.config.steps, 0);
   }
@@ -49,10 +45,10 @@ export class SweepRunner {
     this.current?.cancel();
   }
 
-  private task(c: RunConfig): ToyTask {
+  private task(c: RunConfig): Promise<LoopTask> {
     const k = taskKey(c);
     let t = this.tasks.get(k);
-    if (!t) this.tasks.set(k, (t = buildTask(c)));
+    if (!t) this.tasks.set(k, (t = loadTask(c, this.userText)));
     return t;
   }
 
@@ -85,7 +81,7 @@ export class SweepRunner {
   private async runGroup(group: SweepRun[]): Promise<void> {
     let loop: RunLoop;
     try {
-      loop = new RunLoop(this.device, group, this.task(group[0].config), this.sink, {}, this.maxInFlight);
+      loop = new RunLoop(this.device, group, await this.task(group[0].config), this.sink, {}, this.maxInFlight);
     } catch (e) {
       const failed: RunStatus = { state: 'failed', step: 0, stepsPerSec: 0, message: e instanceof Error ? e.message : String(e) };
       for (const r of group) this.sink.status(r.runId, failed);

@@ -3,7 +3,9 @@
 import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
 import { inFlightFor, RunLoop, type RunSink } from './runLoop';
-import { buildTask } from '../tasks/toy';
+import { loadTask } from './loadTask';
+import { isLmTask } from './groupTrainer';
+import { generateText, mergedWeights } from './lmText';
 import { evaluateTensors } from './evaluate';
 import { exportDownload } from './exportBundle';
 import { SweepRunner } from './sweep';
@@ -13,6 +15,8 @@ const post = (m: FromEngine) => (self as unknown as DedicatedWorkerGlobalScope).
 let gpu: Gpu | null = null;
 let session: RunLoop | null = null;
 let sweep: { id: string; runner: SweepRunner } | null = null;
+/** The user's own fine-tuning text, once the page sent it. */
+let userText: Uint8Array | undefined;
 
 function reportError(e: unknown): void {
   if (e instanceof GpuError) post({ type: 'error', kind: e.kind, message: e.message });
@@ -57,7 +61,8 @@ async function handle(msg: ToEngine): Promise<void> {
       const g = await ensureGpu();
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       try {
-        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], buildTask(msg.config), sink, msg.initTensors, inFlightFor(g.summary));
+        const task = await loadTask(msg.config, userText);
+        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, sink, msg.initTensors, inFlightFor(g.summary));
       } catch (e) {
         post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e) } });
         return;
@@ -92,7 +97,7 @@ async function handle(msg: ToEngine): Promise<void> {
       const runner = new SweepRunner(g.device, msg.runs, {
         ...sink,
         progress: (done, total, adapterStepsPerSec, etaSec) => post({ type: 'sweep-progress', sweepId: msg.sweepId, done, total, adapterStepsPerSec, etaSec }),
-      }, inFlightFor(g.summary));
+      }, inFlightFor(g.summary), userText);
       const current = { id: msg.sweepId, runner };
       sweep = current;
       // not awaited: the queue stays free for 'cancel-sweep'
@@ -108,6 +113,24 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'cancel-sweep':
       if (sweep?.id === msg.sweepId) sweep.runner.cancel();
       break;
+    case 'text':
+      userText = msg.bytes ?? undefined;
+      break;
+    case 'sample': {
+      try {
+        const g = await ensureGpu();
+        const task = await loadTask(msg.config, userText);
+        if (!isLmTask(task)) throw new Error('text samples need the language-model task');
+        const tensors = msg.live ? ((await session?.currentWeights())?.[0] ?? null) : (msg.tensors ?? null);
+        if (msg.live && !tensors) throw new Error('no run is training');
+        const weights = mergedWeights(msg.config, task.shape, task.weights, tensors);
+        const tokens = await generateText(g.device, task.shape, weights, { prompt: msg.prompt, count: msg.count, temperature: msg.temperature, seed: msg.seed });
+        post({ type: 'sample-result', requestId: msg.requestId, tokens });
+      } catch (e) {
+        post({ type: 'sample-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
+      }
+      break;
+    }
     case 'calibrate': {
       try {
         const g = await ensureGpu();

@@ -39,7 +39,7 @@ describe('CSV', () => {
 
   it('refuses a CSV that is not a sweep, or has an invalid config', () => {
     expect(() => csvToRows('x,y\n1,2\n')).toThrow(/header row differs/);
-    const csv = rowsToCsv([summarizeRun(sweep.runs[0])]).replace(/^(([^,]*,){2})128,/m, '$1' + '5000,');
+    const csv = rowsToCsv([summarizeRun(sweep.runs[0])]).replace(/^(([^,]*,){3})128,/m, '$1' + '5000,');
     expect(() => csvToRows(csv)).toThrow(/^CSV row 2: width must be an integer in 16\.\.1024 \(got 5000\)$/);
   });
 });

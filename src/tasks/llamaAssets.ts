@@ -11,10 +11,20 @@ export const CORPORA = { kjv: 'kjv.txt', shakespeare: 'tinyshakespeare.txt' } as
 
 const asset = (path: string) => `${import.meta.env.BASE_URL}${path}`;
 
-async function bytesOf(path: string): Promise<Uint8Array> {
-  const r = await fetch(asset(path));
-  if (!r.ok) throw new Error(`could not load ${path} (HTTP ${r.status})`);
-  return new Uint8Array(await r.arrayBuffer());
+/** Each file is fetched once per page (or worker): runs and sweeps share the bytes. */
+const fetched = new Map<string, Promise<Uint8Array>>();
+
+function bytesOf(path: string): Promise<Uint8Array> {
+  let p = fetched.get(path);
+  if (!p) {
+    p = fetch(asset(path)).then(async (r) => {
+      if (!r.ok) throw new Error(`could not load ${path} (HTTP ${r.status})`);
+      return new Uint8Array(await r.arrayBuffer());
+    });
+    p.catch(() => fetched.delete(path)); // a failed fetch is retried next time
+    fetched.set(path, p);
+  }
+  return p;
 }
 
 /** The base model's shape (from its config.json) and weights (from model.safetensors), checked. */

@@ -46,3 +46,22 @@ export function llamaLinears(s: LlamaShape, targets: LlamaTargets): LinearModule
   out.push({ name: 'lm_head', dIn: s.hidden, dOut: s.vocab, adaptable: false, mode: 'frozen' });
   return out;
 }
+
+/** Module index of cell (layer, type): the cells of the target grid are numbered as the modules are. */
+export const cellOf = (layer: number, t: ModuleType) => layer * MODULE_TYPES.length + MODULE_TYPES.indexOf(t);
+
+/** Every projection, forward order, trained where its cell (layer * 7 + type index) is listed. */
+export function llamaLinearsFromCells(s: LlamaShape, cells: readonly number[], mode: Exclude<LayerMode, 'frozen'>): LinearModule[] {
+  const n = s.layers * MODULE_TYPES.length;
+  for (const c of cells) if (!Number.isInteger(c) || c < 0 || c >= n) throw new Error(`targets: cell ${c} is outside 0..${n - 1}`);
+  const all = llamaLinears(s, { types: [], layers: [], mode });
+  return all.map((m, i) => (i < n && cells.includes(i) ? { ...m, mode } : m));
+}
+
+/** The cells as PEFT names them: module types and layers when they form a full grid (types x layers), else null. */
+export function cellsAsGrid(cells: readonly number[]): { types: ModuleType[]; layers: number[] } | null {
+  const types = MODULE_TYPES.filter((t) => cells.some((c) => c % MODULE_TYPES.length === MODULE_TYPES.indexOf(t)));
+  const layers = [...new Set(cells.map((c) => Math.floor(c / MODULE_TYPES.length)))].sort((a, b) => a - b);
+  const full = types.length * layers.length === new Set(cells).size;
+  return full ? { types, layers } : null;
+}

@@ -3,13 +3,13 @@
  * order, grouped. Adapter and Optimizer stay open; Task and Run fold away.
  */
 import { useCallback } from 'react';
-import { FIELDS, type FieldKey, type Group } from '../config/schema';
+import { FIELDS, fieldServes, type FieldKey, type Group } from '../config/schema';
 import { useLab } from '../store/store';
 import { FieldControl } from './FieldControl';
 import { commitField } from './fields';
 
 const GROUPS: { group: Group; foldable: boolean; note: string }[] = [
-  { group: 'Task', foldable: true, note: 'the frozen base network and its hidden low-rank change' },
+  { group: 'Task', foldable: true, note: 'the frozen base model and what it is tuned to' },
   { group: 'Adapter', foldable: false, note: 'what is trained' },
   { group: 'Optimizer', foldable: false, note: 'how it is trained' },
   { group: 'Run', foldable: true, note: 'batches, steps, seed' },
@@ -29,7 +29,7 @@ export function Controls() {
   return (
     <div className="controls">
       {GROUPS.map(({ group, foldable, note }) => {
-        const fields = FIELDS.filter((f) => f.group === group).map((f) => <FieldControl key={f.key} field={f} config={config} commit={(raw) => commit(f.key, raw)} />);
+        const fields = FIELDS.filter((f) => f.group === group && fieldServes(f.key, config.task)).map((f) => <FieldControl key={f.key} field={f} config={config} commit={(raw) => commit(f.key, raw)} />);
         const heading = (
           <>
             {group} <small>{note}</small>

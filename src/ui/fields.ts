@@ -3,7 +3,7 @@
  * validation, log2 slider positions, and how values are shown. No React here, so it is unit-tested.
  */
 import { sci } from '../format';
-import { allLayers, clampConfig, fieldBounds, formatRange, sameValue, validateConfig, type Field, type FieldKey, type FieldValue, type RunConfig } from '../config/schema';
+import { TASK_PRESETS, allLayers, clampConfig, fieldBounds, formatRange, sameValue, validateConfig, type Field, type FieldKey, type FieldValue, type RunConfig } from '../config/schema';
 
 export type Commit = { ok: true; config: RunConfig; notices: string[] } | { ok: false; error: string };
 
@@ -15,6 +15,8 @@ export type Commit = { ok: true; config: RunConfig; notices: string[] } | { ok: 
  */
 export function commitField(cfg: RunConfig, key: FieldKey, raw: unknown): Commit {
   const trial: Record<string, unknown> = { ...cfg, [key]: raw };
+  // a new task brings the settings that suit it (TASK_PRESETS)
+  if (key === 'task' && raw !== cfg.task && (raw === 'toy' || raw === 'lm')) Object.assign(trial, TASK_PRESETS[raw]);
   // "All layers" stays all layers when L changes (the URL's default for targets means the same).
   if (key === 'layers' && sameValue(cfg.targets, allLayers(cfg.layers)) && Number.isInteger(raw)) trial.targets = allLayers(raw as number);
   const own = validateConfig(trial).errors.find((e) => e.startsWith(`${key} `));
@@ -62,6 +64,11 @@ const OPTION_TEXT: Record<string, string> = {
   fft: 'Full fine-tuning (FFT)',
   standard: 'standard: α / r',
   rslora: 'rsLoRA: α / √r',
+  toy: 'Toy MLP (recover a hidden low-rank change)',
+  lm: 'Language model (tiny Llama, bytes)',
+  shakespeare: "Shakespeare's plays",
+  kjv: 'King James Bible (the pretraining text)',
+  user: 'Your own text',
   initA: 'Init[A]: A ~ N(0, 1/dIn), B = 0',
   initB: 'Init[B]: B ~ N(0, 1/r), A = 0',
   peft: 'PEFT default (kaiming A, B = 0)',

@@ -13,8 +13,9 @@ import { queryToConfig } from '../config/url';
 import type { TensorMap } from '../engine/protocol';
 import { moduleIndex, type ModelDesc } from '../engine/model';
 import { toyModel } from '../tasks/toyModel';
-import { readSafetensors, SafetensorsError, type SafetensorsFile } from './safetensors';
+import type { SafetensorsFile } from './safetensors';
 import { adapterFiles, ImportError, type NamedFile } from './adapterFiles';
+import { parsePeftConfig, readAdapterModel, targetMatcher } from './peftConfig';
 
 export { ImportError, type NamedFile };
 
@@ -34,82 +35,6 @@ const TASK_FIELDS: FieldKey[] = ['seed', 'init', 'trueRank', 'shift', 'activatio
 /** Settings that fix the shapes of the base model: they must match the page already. */
 const SHAPE_FIELDS: FieldKey[] = ['width', 'layers', 'dIn', 'dOut'];
 
-interface PeftSettings {
-  r: number;
-  lora_alpha: number;
-  use_rslora: boolean;
-  lora_dropout: number;
-  target_modules: string[] | string;
-}
-
-function parseConfig(file: NamedFile): PeftSettings {
-  const fail = (problem: string): never => {
-    throw new ImportError(`${file.name}: ${problem}`);
-  };
-  let c: Record<string, unknown>;
-  try {
-    c = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
-  } catch (e) {
-    return fail(`not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) fail('not a JSON object');
-  if (c.peft_type !== 'LORA') fail(`peft_type is ${JSON.stringify(c.peft_type)}; only LoRA adapters ("LORA") can be imported`);
-  // PEFT's LoraConfig defaults where a field is absent.
-  const r = c.r ?? 8;
-  const alpha = c.lora_alpha ?? 8;
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) fail(`r must be a positive integer (got ${JSON.stringify(r)})`);
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0) fail(`lora_alpha must be a positive number (got ${JSON.stringify(alpha)})`);
-  const rslora = c.use_rslora ?? false;
-  if (typeof rslora !== 'boolean') fail(`use_rslora must be true or false (got ${JSON.stringify(rslora)})`);
-  const dropout = c.lora_dropout ?? 0;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) fail(`lora_dropout must be a number in [0, 1) (got ${JSON.stringify(dropout)})`);
-  const unsupported: [string, boolean][] = [
-    ['use_dora is true: DoRA adapters are not supported', c.use_dora === true],
-    [`bias is ${JSON.stringify(c.bias)}: only "none" is supported (the base model has no biases)`, c.bias !== undefined && c.bias !== 'none'],
-    ['lora_bias is true: LoRA biases are not supported', c.lora_bias === true],
-    ['fan_in_fan_out is true: only nn.Linear (out, in) weights are supported', c.fan_in_fan_out === true],
-    ['rank_pattern sets per-layer ranks, which are not supported', isNonEmpty(c.rank_pattern)],
-    ['alpha_pattern sets per-layer alphas, which are not supported', isNonEmpty(c.alpha_pattern)],
-    ['modules_to_save is set: extra trained modules are not supported', isNonEmpty(c.modules_to_save)],
-    ['layers_to_transform is set: list the layers in target_modules instead', isNonEmpty(c.layers_to_transform)],
-  ];
-  const hit = unsupported.find(([, bad]) => bad);
-  if (hit) fail(hit[0]);
-  const tm = c.target_modules;
-  if (!(typeof tm === 'string' || (Array.isArray(tm) && tm.length > 0 && tm.every((t) => typeof t === 'string')))) {
-    fail(`target_modules must be a non-empty list of module names (got ${JSON.stringify(tm)})`);
-  }
-  return { r: r as number, lora_alpha: alpha as number, use_rslora: rslora as boolean, lora_dropout: dropout as number, target_modules: tm as string[] | string };
-}
-
-function isNonEmpty(v: unknown): boolean {
-  if (v === null || v === undefined) return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v).length > 0;
-  return true;
-}
-
-/** PEFT's matching: a list entry matches a module named exactly so or ending in ".<entry>"; a string is a full-match regex. */
-function targetMatcher(tm: string[] | string, file: string): (m: string) => boolean {
-  if (Array.isArray(tm)) return (m) => tm.some((t) => m === t || m.endsWith(`.${t}`));
-  let re: RegExp;
-  try {
-    re = new RegExp(`^(?:${tm})$`);
-  } catch {
-    throw new ImportError(`${file}: target_modules ${JSON.stringify(tm)} is not a valid regular expression`);
-  }
-  return (m) => re.test(m);
-}
-
-function readModel(file: NamedFile): SafetensorsFile {
-  try {
-    return readSafetensors(file.bytes, file.name);
-  } catch (e) {
-    if (e instanceof SafetensorsError) throw new ImportError(e.message);
-    throw e;
-  }
-}
-
 /** Settings the adapter's LoRA Lab metadata restores, or an error when its base model differs in shape. */
 function fromMetadata(st: SafetensorsFile, current: RunConfig, file: string): Partial<RunConfig> {
   const query = st.metadata?.lora_lab_config;
@@ -126,8 +51,8 @@ function fromMetadata(st: SafetensorsFile, current: RunConfig, file: string): Pa
 
 export function importAdapter(files: readonly NamedFile[], current: RunConfig): ImportedAdapter {
   const { config: cfgFile, model: modelFile } = adapterFiles(files);
-  const peft = parseConfig(cfgFile);
-  const st = readModel(modelFile);
+  const peft = parsePeftConfig(cfgFile);
+  const st = readAdapterModel(modelFile);
   // First: an export from another base model gets the message that says which settings to change.
   const restored = fromMetadata(st, current, modelFile.name);
   const fail = (problem: string): never => {

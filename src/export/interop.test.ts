@@ -4,42 +4,15 @@
  * our writer and gives the same verdicts as our reader on thousands of mutated files.
  * Without .venv these tests skip with the reason, except in CI (process.env.CI), where they fail.
  */
-import { describe, expect, it, type TestContext } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { venvPython, NO_PYTHON } from '../../scripts/interop/python.mjs';
+import { join } from 'node:path';
 import { bundleFiles } from './bundle';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { fakeRun, smallConfig } from '../test/exportRun';
+import { needPython, runPython, writeTempFolder as writeBundle } from '../test/python';
 import type { RunConfig } from '../config/schema';
-
-const python = venvPython();
-let warned = false;
-
-function needPython(ctx: TestContext): string {
-  if (python) return python;
-  if (process.env.CI) throw new Error(`CI must run the interop tests, but ${NO_PYTHON}`);
-  if (!warned) console.warn(`interop tests skipped: ${NO_PYTHON}`);
-  warned = true;
-  ctx.skip(NO_PYTHON);
-  return '';
-}
-
-function runPython(py: string, args: string[], input?: string): { code: number; out: string } {
-  const r = spawnSync(py, args, { input, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-
-function writeBundle(files: Record<string, Uint8Array>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lora-lab-bundle-'));
-  for (const [path, data] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), data);
-  }
-  return dir;
-}
 
 describe('load_with_peft.py with real PEFT on CPU-built bundles', () => {
   const variants: [string, RunConfig, (r: ReturnType<typeof fakeRun>) => void][] = [

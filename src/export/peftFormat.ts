@@ -3,6 +3,8 @@
  * Module names and shapes come from the model's description (src/tasks/toyModel.ts); engine tensor
  * names 'A<i>', 'B<i>', 'W<i>' belong to module i of it. Weights (out, in).
  * PEFT adapter keys: `base_model.model.<module>.lora_A.weight` (r, in), `...lora_B.weight` (out, r).
+ * The model-independent parts (loraKey, loraConfig, mergeLora, pythonJson) also serve the language
+ * model's export (lmPeftFormat.ts).
  */
 import { scalingFactor, type RunConfig } from '../config/schema';
 import type { TensorMap } from '../engine/protocol';
@@ -46,27 +48,32 @@ export function targetModules(cfg: RunConfig): string[] {
 }
 
 /**
+ * W0 + s B A for W0 (out, in), A (r, in), B (out, r): what PEFT's merge_and_unload writes into an adapted
+ * nn.Linear. Float64 sums, f32 result.
+ */
+export function mergeLora(W0: Float32Array, A: Float32Array, B: Float32Array, out: number, inp: number, r: number, s: number): Float32Array {
+  const W = new Float32Array(out * inp);
+  for (let o = 0; o < out; o++)
+    for (let j = 0; j < inp; j++) {
+      let acc = 0;
+      for (let k = 0; k < r; k++) acc += B[o * r + k] * A[k * inp + j];
+      W[o * inp + j] = W0[o * inp + j] + s * acc;
+    }
+  return W;
+}
+
+/**
  * The fine-tuned network as plain weights: W0 + s B A for LoRA-adapted layers (what PEFT's
- * merge_and_unload computes), the trained W for full fine-tuning, W0 elsewhere. Float64 sums, f32 result.
+ * merge_and_unload computes), the trained W for full fine-tuning, W0 elsewhere.
  */
 export function mergedTensors(cfg: RunConfig, base: MlpWeights, tensors: TensorMap): WriteTensor[] {
   const s = scalingFactor(cfg);
-  const r = cfg.r;
   const modules = toyModel(cfg).modules;
   return baseModelTensors(cfg, base).map((t, i) => {
     if (modules[i].mode === 'frozen') return t;
     if (cfg.mode === 'fft') return { ...t, data: tensors[`W${i}`] ?? t.data };
-    const A = tensors[`A${i}`];
-    const B = tensors[`B${i}`];
     const [out, inp] = t.shape;
-    const W = new Float32Array(out * inp);
-    for (let o = 0; o < out; o++)
-      for (let j = 0; j < inp; j++) {
-        let acc = 0;
-        for (let k = 0; k < r; k++) acc += B[o * r + k] * A[k * inp + j];
-        W[o * inp + j] = t.data[o * inp + j] + s * acc;
-      }
-    return { ...t, data: W };
+    return { ...t, data: mergeLora(t.data, tensors[`A${i}`], tensors[`B${i}`], out, inp, cfg.r, s) };
   });
 }
 
@@ -82,29 +89,55 @@ export function adapterMetadata(cfg: RunConfig, version: string, query: string):
   };
 }
 
-/** What PEFT's LoraConfig saves for this run (the fields PEFT 0.21 reads; see the golden example). */
-export function adapterConfig(cfg: RunConfig): Record<string, unknown> {
+/** The fields of a LoRA adapter that differ between exports; loraConfig fills in the rest. */
+export interface LoraConfigFields {
+  r: number;
+  lora_alpha: number;
+  lora_dropout: number;
+  use_rslora: boolean;
+  target_modules: string[];
+  /** PEFT's task: "CAUSAL_LM" wraps the model in PeftModelForCausalLM; null for a plain nn.Module. */
+  task_type: string | null;
+  base_model_name_or_path: string | null;
+  /** Layer indices the target_modules are narrowed to (null: every layer), found by layers_pattern. */
+  layers_to_transform: number[] | null;
+  layers_pattern: string | null;
+}
+
+/**
+ * What PEFT's LoraConfig saves (the fields PEFT 0.21 reads; see the golden example): plain LoRA on
+ * nn.Linear (out, in) weights, no biases, no DoRA, no per-layer ranks. PEFT's default init is
+ * recorded; loading an adapter takes the weights from the file, so it changes nothing.
+ */
+export function loraConfig(f: LoraConfigFields): Record<string, unknown> {
   return {
     alpha_pattern: {},
-    base_model_name_or_path: null,
     bias: 'none',
     fan_in_fan_out: false,
     inference_mode: true,
     init_lora_weights: true,
+    lora_bias: false,
+    modules_to_save: null,
+    peft_type: 'LORA',
+    rank_pattern: {},
+    use_dora: false,
+    ...f,
+  };
+}
+
+/** What PEFT's LoraConfig saves for this run of the toy MLP. */
+export function adapterConfig(cfg: RunConfig): Record<string, unknown> {
+  return loraConfig({
+    base_model_name_or_path: null,
     layers_pattern: null,
     layers_to_transform: null,
     lora_alpha: cfg.lora_alpha,
-    lora_bias: false,
     lora_dropout: cfg.lora_dropout,
-    modules_to_save: null,
-    peft_type: 'LORA',
     r: cfg.r,
-    rank_pattern: {},
     target_modules: targetModules(cfg),
     task_type: null,
-    use_dora: false,
     use_rslora: cfg.scaling === 'rslora',
-  };
+  });
 }
 
 /** Python's float repr for the values PEFT types as float (0 -> "0.0"), JS's shortest form otherwise. */

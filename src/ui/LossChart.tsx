@@ -7,11 +7,15 @@ import { useMemo, useRef } from 'react';
 import { CartesianGrid, Line, LineChart, XAxis, YAxis } from 'recharts';
 import { configToQuery } from '../config/url';
 import { isActive, useLab, type RunRecord } from '../store/store';
-import { assignColours, liveProgress, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
+import { assignColours, liveProgress, lossUnit, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
 import { fmtNum, fmtTick, logTicks } from '../format';
 
 export function LossChart() {
-  const runs = useLab((s) => s.runs);
+  const all = useLab((s) => s.runs);
+  const task = useLab((s) => s.config.task);
+  // the chart compares runs of the task on the page (a toy loss and bits per byte share no axis)
+  const runs = useMemo(() => all.filter((r) => r.config.task === task), [all, task]);
+  const lm = task === 'lm';
   const chart = useLab((s) => s.chart);
   const setChart = useLab((s) => s.setChart);
   const colours = useRef(new Map<string, string>()).current;
@@ -33,7 +37,7 @@ export function LossChart() {
   return (
     <section className="panel chart-panel" aria-label="Loss chart">
       <div className="chart-head">
-        <h2>Loss</h2>
+        <h2>{lm ? 'Loss (bits per byte)' : 'Loss'}</h2>
         <label className="inline">
           <input type="checkbox" checked={chart.logY} onChange={(e) => setChart({ logY: e.target.checked })} /> Log scale
         </label>
@@ -77,12 +81,13 @@ export function LossChart() {
                 c.raw.length > 0 && <Line key={`${run.id}-raw`} {...common} data={c.raw} strokeOpacity={0.22} strokeWidth={1} name={`${run.label} raw`} />,
                 <Line key={`${run.id}-train`} {...common} data={c.smooth} strokeWidth={2} name={`${run.label} train`} />,
                 c.evalLoss.length > 0 && <Line key={`${run.id}-eval`} {...common} data={c.evalLoss} strokeWidth={1.5} strokeDasharray="5 4" name={`${run.label} eval`} />,
+                c.evalBase.length > 0 && <Line key={`${run.id}-evalBase`} {...common} data={c.evalBase} strokeWidth={1.5} strokeDasharray="1 3" name={`${run.label} eval (pretraining text)`} />,
               ].filter(Boolean);
             })}
           </LineChart>
         )}
       </div>
-      <Legend runs={runs} colours={colours} />
+      <Legend runs={runs} colours={colours} lm={lm} />
     </section>
   );
 }
@@ -93,7 +98,7 @@ function lastFinite(run: RunRecord): number | undefined {
 }
 
 /** The runs on the chart: colour, settings, how they ended, and a remove button each. */
-function Legend({ runs, colours }: { runs: RunRecord[]; colours: Map<string, string> }) {
+function Legend({ runs, colours, lm }: { runs: RunRecord[]; colours: Map<string, string>; lm: boolean }) {
   const currentId = useLab((s) => s.currentId);
   if (runs.length === 0) return null;
   const remove = (r: RunRecord) => {
@@ -105,7 +110,13 @@ function Legend({ runs, colours }: { runs: RunRecord[]; colours: Map<string, str
     <>
       <p className="line-key">
         <span className="solid" /> training loss{' '}
-        <span className="faint" /> raw <span className="dashed" /> eval loss
+        <span className="faint" /> raw <span className="dashed" /> {lm ? 'eval loss on held-out fine-tuning text (what it learned)' : 'eval loss'}
+        {lm && (
+          <>
+            {' '}
+            <span className="dotted" /> eval loss on held-out pretraining text (what it forgot)
+          </>
+        )}
       </p>
       <ul className="legend" aria-label="Runs" data-testid="legend">
         {runs.map((r) => {
@@ -118,7 +129,7 @@ function Legend({ runs, colours }: { runs: RunRecord[]; colours: Map<string, str
               <span className={`run-title${bad ? ' bad' : ''}`}>{title}</span>
               <span className="run-meta">
                 {r.status.state} · step {liveProgress(r).step}
-                {loss !== undefined && Number.isFinite(loss) ? ` · loss ${fmtNum(loss)}` : ''}
+                {loss !== undefined && Number.isFinite(loss) ? ` · loss ${fmtNum(loss * lossUnit(r).scale)}${lm ? ' bits/byte' : ''}` : ''}
               </span>
               <button type="button" className="remove" aria-label={`Remove run ${title}`} title="Remove from the chart" onClick={() => remove(r)}>
                 ×

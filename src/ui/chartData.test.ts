@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG } from '../config/schema';
 import type { MetricPoint, RunStatus } from '../engine/protocol';
 import type { RunRecord } from '../store/store';
 import { logTicks } from '../format';
-import { assignColours, downsample, liveProgress, niceCeil, PALETTE, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
+import { assignColours, downsample, liveProgress, lossUnit, niceCeil, PALETTE, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
 
 const pt = (step: number, loss: number, evalLoss?: number): MetricPoint => ({ step, loss, evalLoss, gradNorm: 1, lr: 0.01, stepsPerSec: 10, divergedStep: 0 });
 const run = (points: MetricPoint[], status: Partial<RunStatus> = {}, id = 'a'): RunRecord => ({
@@ -23,7 +23,7 @@ describe('chart data', () => {
 
   it('data-series holds the raw points, non-finite as null', () => {
     const s = JSON.parse(seriesJson([run([pt(1, 1, 0.9), pt(2, NaN)], { state: 'diverged', divergedStep: 2 })]));
-    expect(s).toEqual([{ id: 'a', label: 'r=8 — diverged at step 2', status: 'diverged', step: 2, points: [[1, 1, 0.9], [2, null, null]] }]);
+    expect(s).toEqual([{ id: 'a', label: 'r=8 — diverged at step 2', status: 'diverged', task: 'toy', step: 2, points: [[1, 1, 0.9, null], [2, null, null, null]] }]);
   });
 
   it('downsamples to at most the limit, keeping the first and last points', () => {
@@ -64,7 +64,7 @@ describe('chart data', () => {
 });
 
 describe('yDomain', () => {
-  const c = (ys: number[]) => ({ raw: [], smooth: ys.map((y, i) => ({ step: i, y })), evalLoss: [{ step: 0, y: 0.5 }] });
+  const c = (ys: number[]) => ({ raw: [], smooth: ys.map((y, i) => ({ step: i, y })), evalLoss: [{ step: 0, y: 0.5 }], evalBase: [] });
   it('covers every drawn point, with room', () => {
     const [lo, hi] = yDomain([c([1, 0.1]), c([2])], true)!;
     expect(lo).toBeLessThan(0.1);
@@ -89,5 +89,26 @@ describe('logTicks', () => {
     expect(logTicks(5e-5, 2)).toEqual([1e-4, 1e-3, 0.01, 0.1, 1]);
     expect(logTicks(0, 1)).toEqual([]);
     expect(logTicks(0.3, 0.45)).toEqual([0.3, 0.45]); // too narrow: the two ends
+  });
+});
+
+describe('language-model curves', () => {
+  it('are drawn in bits per byte, with the pretraining text\'s eval loss as its own curve', () => {
+    const run = {
+      id: 'x',
+      label: 'lm',
+      config: { ...DEFAULT_CONFIG, task: 'lm' as const },
+      status: { state: 'done' as const, step: 2, stepsPerSec: 1 },
+      points: [
+        { step: 1, loss: Math.LN2 * 4, gradNorm: 1, divergedStep: 0, lr: 1, stepsPerSec: 1, evalLoss: Math.LN2 * 3, evalLosses: [Math.LN2 * 3, Math.LN2 * 2] },
+        { step: 2, loss: Math.LN2 * 2, gradNorm: 1, divergedStep: 0, lr: 1, stepsPerSec: 1 },
+      ],
+    };
+    const c = runCurves(run, 0, false, Infinity);
+    expect(c.smooth.map((p) => p.y)).toEqual([4, 2].map((y) => expect.closeTo(y, 12)));
+    expect(c.evalLoss.map((p) => p.y)).toEqual([expect.closeTo(3, 12)]);
+    expect(c.evalBase.map((p) => p.y)).toEqual([expect.closeTo(2, 12)]);
+    expect(lossUnit(run).name).toBe('bits per byte');
+    expect(lossUnit({ config: DEFAULT_CONFIG }).scale).toBe(1);
   });
 });

@@ -21,6 +21,13 @@ export interface RunCurves {
   smooth: XY[];
   /** Eval loss on the held-out set (dashed), unsmoothed: it is already an average over the whole set. */
   evalLoss: XY[];
+  /** Language model: the loss on the pretraining text's held-out set (dotted), what the run forgot. */
+  evalBase: XY[];
+}
+
+/** Language-model losses are drawn in bits per byte (nats / ln 2); the toy's as they are. */
+export function lossUnit(run: Pick<RunRecord, 'config'>): { name: string; scale: number } {
+  return run.config.task === 'lm' ? { name: 'bits per byte', scale: 1 / Math.LN2 } : { name: 'loss', scale: 1 };
 }
 
 /** The legend's name of a run: its settings, and how it ended when that is news. */
@@ -33,15 +40,19 @@ export function runTitle(run: Pick<RunRecord, 'label' | 'status'>): string {
   return run.label;
 }
 
-/** JSON for the chart's data-series attribute: every run's raw logged points, [step, loss, evalLoss | null]. */
+/**
+ * JSON for the chart's data-series attribute: every run's raw logged points, [step, loss, evalLoss | null,
+ * pretraining-text eval loss | null] in nats (the chart draws language-model losses in bits per byte).
+ */
 export function seriesJson(runs: readonly RunRecord[]): string {
   return JSON.stringify(
     runs.map((r) => ({
       id: r.id,
       label: runTitle(r),
       status: r.status.state,
+      task: r.config.task,
       step: liveProgress(r).step,
-      points: r.points.map((p) => [p.step, p.loss, p.evalLoss ?? null]),
+      points: r.points.map((p) => [p.step, p.loss, p.evalLoss ?? null, p.evalLosses?.[1] ?? null]),
     })),
   );
 }
@@ -65,7 +76,7 @@ export function yCeiling(runs: readonly RunRecord[], factor = 10): number {
   let top = 0;
   for (const r of runs) {
     const first = r.points.find((p) => Number.isFinite(p.loss));
-    if (first) top = Math.max(top, first.loss);
+    if (first) top = Math.max(top, first.loss * lossUnit(r).scale, ...(first.evalLosses ?? []).map((l) => l * lossUnit(r).scale));
   }
   return top > 0 ? factor * top : Infinity;
 }
@@ -81,19 +92,23 @@ function plottable(steps: readonly number[], ys: ArrayLike<number>, ceiling: num
   return downsample(out);
 }
 
+/** `ceiling` is in the drawn unit (lossUnit). */
 export function runCurves(run: RunRecord, smoothing: number, logY: boolean, ceiling: number): RunCurves {
+  const k = lossUnit(run).scale;
   const steps = run.points.map((p) => p.step);
-  const losses = run.points.map((p) => p.loss);
+  const losses = run.points.map((p) => p.loss * k);
   const raw = plottable(steps, losses, ceiling, logY);
   const smooth = smoothing > 0 ? plottable(steps, emaSmooth(losses, smoothing), ceiling, logY) : raw;
-  const withEval = run.points.filter((p) => p.evalLoss !== undefined);
-  const evalLoss = plottable(
-    withEval.map((p) => p.step),
-    withEval.map((p) => p.evalLoss!),
-    ceiling,
-    logY,
-  );
-  return { raw: smoothing > 0 ? raw : [], smooth, evalLoss };
+  const evalOf = (get: (p: RunRecord['points'][number]) => number | undefined) => {
+    const pts = run.points.filter((p) => get(p) !== undefined);
+    return plottable(
+      pts.map((p) => p.step),
+      pts.map((p) => get(p)! * k),
+      ceiling,
+      logY,
+    );
+  };
+  return { raw: smoothing > 0 ? raw : [], smooth, evalLoss: evalOf((p) => p.evalLoss), evalBase: evalOf((p) => p.evalLosses?.[1]) };
 }
 
 /** Distinct colours for up to 8 runs on screen (Okabe-Ito-like, readable on white). */
@@ -121,7 +136,7 @@ export function yDomain(curves: readonly RunCurves[], logY: boolean): [number, n
   let lo = Infinity;
   let hi = -Infinity;
   for (const c of curves)
-    for (const p of [...c.raw, ...c.smooth, ...c.evalLoss]) {
+    for (const p of [...c.raw, ...c.smooth, ...c.evalLoss, ...c.evalBase]) {
       lo = Math.min(lo, p.y);
       hi = Math.max(hi, p.y);
     }

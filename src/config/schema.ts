@@ -214,6 +214,12 @@ export const TASK_PRESETS: Record<RunConfig['task'], Partial<RunConfig>> = {
   lm: { batch: 4, lr: 2 ** -8, steps: 150, lora_alpha: 16, logEvery: 10 },
 };
 
+/** A field's default for a task: the task's preset where it has one (task is read first, in table order). */
+export function taskDefault(key: FieldKey, task: RunConfig['task']): FieldValue {
+  const preset = TASK_PRESETS[task] as Record<string, FieldValue>;
+  return key in preset ? preset[key] : DEFAULT_CONFIG[key];
+}
+
 /** All layers 1..L: the default for `targets`. */
 export function allLayers(layers: number): number[] {
   return Array.from({ length: layers }, (_, i) => i + 1);
@@ -348,7 +354,7 @@ function read(partial: unknown, strict: boolean): { config: RunConfig; messages:
   const cfg = { ...DEFAULT_CONFIG } as Record<FieldKey, FieldValue>;
   for (const f of FIELDS) {
     const b = fieldBounds(f.key, cfg as unknown as RunConfig);
-    const fallback = f.key === 'targets' ? allLayers(cfg.layers as number) : f.default;
+    const fallback = f.key === 'targets' ? allLayers(cfg.layers as number) : taskDefault(f.key, cfg.task as RunConfig['task']);
     if (!(f.key in src) || src[f.key] === undefined) {
       cfg[f.key] = fallback;
       continue;

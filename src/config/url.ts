@@ -6,7 +6,7 @@
  * All values are [0-9a-z_.,e-] so no escaping is needed; '+' is never produced (numbers >= 1e21 are
  * out of every range) and is not read as a space.
  */
-import { allLayers, clampConfig, DEFAULT_CONFIG, FIELDS, sameValue, type FieldValue, type RunConfig } from './schema';
+import { allLayers, clampConfig, FIELDS, taskDefault, sameValue, type FieldValue, type RunConfig } from './schema';
 
 /** Other names accepted in links, for people who type them by hand. */
 export const URL_ALIASES: Readonly<Record<string, string>> = Object.freeze({ rank: 'r', alpha: 'lora_alpha' });
@@ -20,7 +20,7 @@ export function configToQuery(cfg: RunConfig): string {
   const parts: string[] = [];
   for (const f of FIELDS) {
     // `targets` defaults to all layers, whatever L is, so "all" never needs to be written.
-    const def = f.key === 'targets' ? allLayers(cfg.layers) : DEFAULT_CONFIG[f.key];
+    const def = f.key === 'targets' ? allLayers(cfg.layers) : taskDefault(f.key, cfg.task);
     if (!sameValue(cfg[f.key], def)) parts.push(`${f.key}=${formatValue(cfg[f.key])}`);
   }
   return parts.join('&');

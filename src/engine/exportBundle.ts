@@ -8,6 +8,7 @@ import { buildTask } from '../tasks/toy';
 import { bundleFiles, bundleName, mergedFile, zipFiles } from '../export/bundle';
 import { caseInputs, CASE_ROWS } from '../export/testCases';
 import { forwardOutputs } from './forward';
+import { lmExportDownload } from './lmExport';
 import type { Download, ExportKind, ExportSource } from './protocol';
 
 /**
@@ -22,10 +23,13 @@ export interface ExportRequest {
   version: string;
   /** Milliseconds since the epoch: the README's date and the zip entries' time stamps. */
   created: number;
+  /** Language model, rsLoRA: write the adapter as plain LoRA (lora_alpha * sqrt(r), use_rslora false). */
+  plainLora?: boolean;
 }
 
-export async function exportDownload(device: GPUDevice, { kind, source, version, created }: ExportRequest): Promise<Download> {
+export async function exportDownload(device: GPUDevice, { kind, source, version, created, plainLora }: ExportRequest, userText?: Uint8Array): Promise<Download> {
   const cfg = source.config;
+  if (cfg.task === 'lm') return lmExportDownload(device, kind, source, { plainLora, userText });
   const base = baseWeights(cfg);
   if (kind === 'merged') {
     return { name: `${bundleName(cfg)}_merged.safetensors`, bytes: mergedFile(cfg, base, source.tensors, version), type: 'application/octet-stream' };

@@ -26,7 +26,7 @@ export type ToEngine =
    * model, test cases from the GPU forward pass, script, README) or the merged weights. `created` (ms
    * since the epoch) dates the bundle's README and zip entries.
    */
-  | { type: 'export'; requestId: string; kind: ExportKind; source: ExportSource; version: string; created: number }
+  | { type: 'export'; requestId: string; kind: ExportKind; source: ExportSource; version: string; created: number; plainLora?: boolean }
   /** Train many runs (a sweep); runs sharing the base model train together on the GPU. */
   | { type: 'sweep'; sweepId: string; runs: SweepRunSpec[] }
   /** Stop a sweep: finished runs stay, unfinished ones are marked stopped. */

@@ -152,7 +152,7 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'export': {
       try {
         const g = await ensureGpu();
-        const download = await exportDownload(g.device, msg);
+        const download = await exportDownload(g.device, msg, userText);
         (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'export-result', requestId: msg.requestId, download } satisfies FromEngine, [download.bytes.buffer]);
       } catch (e) {
         post({ type: 'export-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });

@@ -18,7 +18,7 @@ export const LAB_VERSION: string = version;
 
 export interface ExportSlice {
   /** A page run's bundle zip or merged weights; null (after a notice naming the run) when it fails. */
-  exportRun(runId: string, kind: ExportKind): Promise<Download | null>;
+  exportRun(runId: string, kind: ExportKind, opts?: { plainLora?: boolean }): Promise<Download | null>;
   /** The same for a finished run of a kept sweep, its tensors read back from IndexedDB. */
   exportSweepRun(sweepId: string, runId: string, kind: ExportKind): Promise<Download | null>;
 }
@@ -30,31 +30,36 @@ export const metricsDownload = (run: Pick<RunRecord, 'config' | 'points'>): Down
   type: 'text/csv',
 });
 
-async function exported(ctx: LabContext, kind: ExportKind, source: ExportSource): Promise<Download> {
-  const m = await request(ctx, (requestId) => ({ type: 'export', requestId, kind, source, version: LAB_VERSION, created: Date.now() }));
+async function exported(ctx: LabContext, kind: ExportKind, source: ExportSource, plainLora?: boolean): Promise<Download> {
+  const m = await request(ctx, (requestId) => ({ type: 'export', requestId, kind, source, version: LAB_VERSION, created: Date.now(), plainLora }));
   if (m.type === 'export-result') return m.download;
   throw new Error(m.type === 'export-error' ? m.message : `unexpected reply ${m.type}`);
 }
 
 export const createExportSlice: SliceCreator<ExportSlice> = (_set, get, ctx) => {
   /** Export `source()` or notify: "Export of run <label> failed: <why>". */
-  const attempt = async (kind: ExportKind, label: string, source: () => ExportSource | Promise<ExportSource>) => {
+  const attempt = async (kind: ExportKind, label: string, source: () => ExportSource | Promise<ExportSource>, plainLora?: boolean) => {
     try {
-      return await exported(ctx, kind, await source());
+      return await exported(ctx, kind, await source(), plainLora);
     } catch (e) {
       get().notify(`${kind === 'bundle' ? 'Export' : 'Merged weights'} of run ${label} failed: ${errorText(e)}`);
       return null;
     }
   };
   return {
-    exportRun: (runId, kind) => {
+    exportRun: (runId, kind, opts = {}) => {
       const run = get().runs.find((r) => r.id === runId);
-      return attempt(kind, run?.label ?? runId, () => {
-        if (!run) throw new Error(`no run ${runId} on the page`);
-        const tensors = ctx.runTensors.get(runId);
-        if (!tensors) throw new Error('it has no trained weights yet (they arrive when it ends)');
-        return { config: run.config, label: run.label, status: run.status, points: run.points, tensors };
-      });
+      return attempt(
+        kind,
+        run?.label ?? runId,
+        () => {
+          if (!run) throw new Error(`no run ${runId} on the page`);
+          const tensors = ctx.runTensors.get(runId);
+          if (!tensors) throw new Error('it has no trained weights yet (they arrive when it ends)');
+          return { config: run.config, label: run.label, status: run.status, points: run.points, tensors };
+        },
+        opts.plainLora,
+      );
     },
     exportSweepRun: (sweepId, runId, kind) => {
       const rec = get().sweeps.find((s) => s.id === sweepId)?.runs.find((r) => r.runId === runId);

@@ -14,6 +14,7 @@ import { createNoticesSlice, type NoticesSlice } from './noticesSlice';
 import { createRunsSlice, receiveRunMessage, type RunsSlice } from './runsSlice';
 import { createSweepMessagesSlice, receiveSweepMessage, type SweepMessagesSlice } from './sweepMessages';
 import { createSweepsSlice, type SweepsSlice } from './sweepsSlice';
+import { createLmSlice, type LmSlice } from './lmSlice';
 
 export { isActive, MAX_RUNS, type ChartSettings, type RunRecord } from './runsSlice';
 export type { GpuStatus } from './noticesSlice';
@@ -28,7 +29,7 @@ export interface EngineSlice {
   receive(m: FromEngine): void;
 }
 
-export type LabState = NoticesSlice & RunsSlice & SweepsSlice & SweepMessagesSlice & ImportSlice & ExportSlice & EngineSlice;
+export type LabState = NoticesSlice & RunsSlice & SweepsSlice & SweepMessagesSlice & ImportSlice & ExportSlice & LmSlice & EngineSlice;
 
 function receive(m: FromEngine, set: SetLab, get: GetLab, ctx: LabContext): void {
   if ('requestId' in m) return settle(ctx, m);
@@ -55,6 +56,7 @@ export function createLabStore() {
     ...createSweepMessagesSlice(set, get, ctx),
     ...createImportSlice(set, get, ctx),
     ...createExportSlice(set, get, ctx),
+    ...createLmSlice(set, get, ctx),
     connect: (send) => {
       ctx.send = send;
       send({ type: 'init' });

@@ -42,3 +42,10 @@ export async function loadBaseModel(): Promise<{ shape: LlamaShape; weights: Lla
 
 /** A shipped corpus's bytes. */
 export const loadCorpus = (file: (typeof CORPORA)[keyof typeof CORPORA]): Promise<Uint8Array> => bytesOf(`data/${file}`);
+
+/** The base model folder's files byte for byte (what an export ships as base/). */
+export async function loadBaseFiles(): Promise<{ config: string; generationConfig: string; safetensors: Uint8Array }> {
+  const dec = new TextDecoder();
+  const [config, generation, model] = await Promise.all(['config.json', 'generation_config.json', 'model.safetensors'].map((f) => bytesOf(`models/${BASE_MODEL}/${f}`)));
+  return { config: dec.decode(config), generationConfig: dec.decode(generation), safetensors: model };
+}

@@ -61,3 +61,14 @@ describe('shipped base model', () => {
     }
   });
 });
+
+describe('the shipped base shape', () => {
+  it('equals the shipped config.json, and counts its parameters as the pretraining record does', async () => {
+    const { BASE_SHAPE, llamaParamCount } = await import('./llamaBase');
+    const config = (await import('../../public/models/tiny-llama-kjv/config.json')).default;
+    const training = (await import('../../public/models/tiny-llama-kjv/training.json')).default as { parameters?: number };
+    expect(llamaShapeFromConfig(config)).toEqual(BASE_SHAPE);
+    expect(llamaParamCount(BASE_SHAPE)).toBe(467584);
+    expect(training.parameters).toBe(467584);
+  });
+});

@@ -9,9 +9,12 @@ import { ImportDrop } from './ImportDrop';
 import { installAutomation } from './automation';
 installAutomation(); // window.loraLab, for the command line and tests (see automation.ts)
 import { SweepSection } from './sweep/SweepSection';
+import { SamplesPanel } from './SamplesPanel';
+import { useLab } from '../store/store';
 
 /** The training page: settings on the left; run controls, loss chart, cost and GPU on the right. */
 export function App() {
+  const lm = useLab((s) => s.config.task === 'lm');
   return (
     <main>
       <header>
@@ -26,6 +29,7 @@ export function App() {
         <div className="results">
           <RunControls />
           <LossChart />
+          {lm && <SamplesPanel />}
           <ExportPanel />
           <ImportDrop />
           <div className="side-by-side">

@@ -1,10 +1,12 @@
 /** What the current settings cost, next to full fine-tuning (FFT) of the same layers. */
 import { costOf } from '../config/cost';
+import { LM_CELLS } from '../config/schema';
 import { formatBytes, percent } from '../format';
 import { useLab } from '../store/store';
 import { liveProgress } from './chartData';
 
 const count = (n: number) => n.toLocaleString('en-US');
+const flops = (f: number) => (f >= 1e9 ? `${(f / 1e9).toFixed(2)} GFLOP` : `${(f / 1e6).toFixed(1)} MFLOP`);
 
 export function CostPanel() {
   const config = useLab((s) => s.config);
@@ -19,6 +21,7 @@ export function CostPanel() {
     ['adapter-bytes', lora ? 'Adapter weights (f32)' : 'Trained weights (f32)', formatBytes(c.adapterBytes), formatBytes(c.fft.bytes)],
     ['optimizer-bytes', `Optimizer state (${config.optimizer === 'adamw' ? 'AdamW m, v' : 'SGD momentum'})`, formatBytes(c.optimizerStateBytes), formatBytes(c.fft.optimizerStateBytes)],
   ];
+  if (c.lm) rows.push(['flops', `Arithmetic per step (${count(c.lm.tokensPerStep)} tokens)`, flops(c.lm.flopsPerStep), flops(c.lm.fftFlopsPerStep)]);
   return (
     <section className="panel cost" aria-label="Cost" data-testid="cost-panel">
       <h2>What it costs</h2>
@@ -41,9 +44,16 @@ export function CostPanel() {
         </tbody>
       </table>
       <p className="note">
-        Adapted layers: {config.targets.length} of {config.layers} (n × n = {config.width} × {config.width} each); frozen base model {count(c.baseParams)} parameters.
+        {c.lm ? (
+          <>Adapted projections: {config.lmTargets.length} of {LM_CELLS}; frozen base model (tiny Llama, byte vocabulary) {count(c.baseParams)} parameters.</>
+        ) : (
+          <>
+            Adapted layers: {config.targets.length} of {config.layers} (n × n = {config.width} × {config.width} each); frozen base model {count(c.baseParams)} parameters.
+          </>
+        )}
         <br />
-        Speed of the current run: <strong data-field="steps-per-sec">{sps > 0 ? `${sps.toFixed(1)} steps/s` : '—'}</strong>
+        Speed of the current run: <strong data-field="steps-per-sec">{sps > 0 ? `${sps.toFixed(sps < 10 ? 2 : 1)} steps/s` : '—'}</strong>
+        {c.lm && sps > 0 && <strong data-field="tokens-per-sec"> · {Math.round(sps * c.lm.tokensPerStep).toLocaleString('en-US')} tokens/s</strong>}
       </p>
     </section>
   );

@@ -30,10 +30,12 @@ export function ExportPanel() {
 
 function ExportRow({ run }: { run: RunRecord }) {
   const [busy, setBusy] = useState<ExportKind | null>(null);
+  const [plainLora, setPlainLora] = useState(false);
   const ready = !!run.hasWeights;
+  const rslmLora = run.config.task === 'lm' && run.config.mode === 'lora' && run.config.scaling === 'rslora';
   const exportAs = async (kind: ExportKind) => {
     setBusy(kind);
-    download(await useLab.getState().exportRun(run.id, kind));
+    download(await useLab.getState().exportRun(run.id, kind, { plainLora: rslmLora && plainLora }));
     setBusy(null);
   };
   const wait = ready ? undefined : 'Available when the run ends (its trained weights arrive then)';
@@ -41,12 +43,17 @@ function ExportRow({ run }: { run: RunRecord }) {
     <li data-run-id={run.id} data-ready={ready}>
       <span className="run-title">{run.label}</span>
       <span className="buttons">
-        <button type="button" onClick={() => exportAs('bundle')} disabled={!ready || busy !== null} title={wait ?? 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md'} aria-label={`Export bundle of run ${run.label}`}>
+        <button type="button" onClick={() => exportAs('bundle')} disabled={!ready || busy !== null} title={wait ?? (run.config.task === 'lm' ? 'Zip: base/ (the HF model folder), adapter/ (PEFT), test_cases.json, load_adapter.py, README.md' : 'Zip: adapter/ (PEFT), base_model.safetensors, test_cases.json, load_with_peft.py, README.md')} aria-label={`Export bundle of run ${run.label}`}>
           {busy === 'bundle' ? 'Exporting…' : 'Export'}
         </button>
         <button type="button" onClick={() => exportAs('merged')} disabled={!ready || busy !== null} title={wait ?? 'W0 + s B A for every layer, as one safetensors file'} aria-label={`Export merged weights of run ${run.label}`}>
           {busy === 'merged' ? 'Exporting…' : 'Merged weights'}
         </button>
+        {rslmLora && (
+          <label className="inline" title="Several serving stacks ignore use_rslora: write lora_alpha * sqrt(r) with use_rslora false, the same scaling">
+            <input type="checkbox" checked={plainLora} onChange={(e) => setPlainLora(e.target.checked)} aria-label={`Export run ${run.label} as plain LoRA`} /> as plain LoRA
+          </label>
+        )}
         <button type="button" onClick={() => download(metricsDownload(run))} disabled={run.points.length === 0} title="Every logged step: loss, eval loss, gradient norm, learning rate" aria-label={`Export metrics CSV of run ${run.label}`}>
           Metrics CSV
         </button>

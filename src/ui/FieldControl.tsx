@@ -7,6 +7,8 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { alphaEff, fieldBounds, scalingFactor, type Field, type FieldValue, type RunConfig } from '../config/schema';
 import { short } from '../format';
+import { LmTargetGrid } from './LmTargetGrid';
+import { UserText } from './UserText';
 import { formatLog2Value, log2Of, log2Steps, optionText, parseNumberText, rangeText, unusedBecause, valueText } from './fields';
 
 /** Sets the field to a raw value; returns the error to show, or null when the value was taken. */
@@ -36,7 +38,9 @@ export function FieldControl({ field, config, commit }: Props) {
 
   let control: ReactNode;
   let extra: ReactNode = null;
-  if (field.type === 'intList') {
+  if (field.key === 'lmTargets') {
+    control = <LmTargetGrid field={field} config={config} describedBy={describedBy} onChange={run} />;
+  } else if (field.type === 'intList') {
     control = <TargetBoxes field={field} config={config} describedBy={describedBy} onChange={run} />;
   } else if (field.type === 'enum') {
     control = (
@@ -63,6 +67,7 @@ export function FieldControl({ field, config, commit }: Props) {
   } else {
     control = <NumberInput common={common} field={field} value={value} onCommit={run} />;
   }
+  if (field.key === 'lmData' && value === 'user') extra = <UserText />;
   if (field.key === 'lora_alpha') {
     extra = (
       <>

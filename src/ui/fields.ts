@@ -97,6 +97,7 @@ export function unusedBecause(key: FieldKey, cfg: RunConfig): string | null {
 export function rangeText(f: Field, cfg: RunConfig): string {
   if (f.type === 'enum' || f.type === 'bool') return '';
   const b = fieldBounds(f.key, cfg);
+  if (f.key === 'lmTargets') return '';
   return f.type === 'intList' ? `layers ${b.min}..${b.max}` : formatRange(f, b);
 }
 

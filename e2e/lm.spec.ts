@@ -1,0 +1,102 @@
+/**
+ * The language model in the page, as a newcomer uses it: pick "Language model", choose the target
+ * modules on the grid, press Train, watch the loss (bits per byte) with both eval losses and a text
+ * sample beside the base model's, export the bundle and check it with REAL transformers + PEFT
+ * (scripts/interop/check_lm_bundle.py: logits, 50 greedy tokens, merged = unmerged). Also: the user's
+ * own text is refused with a reason when it is too short, and used when it is fine.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { expect, test } from './fixtures';
+import { downloadOf } from './bundle';
+import { venvPython, NO_PYTHON } from '../scripts/interop/python.mjs';
+
+const RUN_TIMEOUT = 300_000;
+type Series = { id: string; task: string; status: string; points: [number, number, number | null, number | null][] }[];
+
+test('language model: train with a target grid, live samples, both eval losses, export loads in transformers + PEFT', async ({ page, consoleErrors }, info) => {
+  test.setTimeout(600_000);
+  // a small run for a software GPU: 10 steps of 2 windows of 32 bytes
+  await page.goto('/#task=lm&seqLen=32&batch=2&steps=10&logEvery=5&lr=0.03125');
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 60_000 });
+  await expect(page.getByLabel('Task', { exact: true })).toHaveValue('lm');
+  const grid = page.getByTestId('lm-targets');
+  await grid.getByRole('button', { name: 'q, v only' }).click();
+  await grid.getByLabel('layer 0', { exact: true }).uncheck();
+  await expect(grid.locator('td.on')).toHaveCount(2);
+  await expect(page.getByTestId('cost-panel').locator('[data-field="trainable"]')).toHaveText((2 * 8 * (128 + 128)).toLocaleString('en-US'));
+
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  // a live sample of the training run arrives while it trains
+  await expect(page.getByTestId('sample-tuned')).toHaveAttribute('data-step', /^[1-9]/, { timeout: RUN_TIMEOUT });
+  // 10 steps on 2 windows: the training loss is too noisy for the end-state rule to read; the eval losses below are the test
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-state', /^(done|collapsed)$/, { timeout: RUN_TIMEOUT });
+  const series: Series = JSON.parse((await page.getByTestId('loss-chart').getAttribute('data-series')) ?? '[]');
+  const run = series[series.length - 1];
+  expect(run.task).toBe('lm');
+  expect(run.points.map((p) => p[0])).toEqual([1, 5, 10]);
+  for (const p of run.points) {
+    expect(p[2]).toBeGreaterThan(0);
+    expect(p[3]).toBeGreaterThan(0);
+  }
+  // the KJV-pretrained base reads held-out Shakespeare worse than held-out KJV; tuning on Shakespeare lowers it
+  expect(run.points[0][2]!).toBeGreaterThan(run.points[0][3]!);
+  expect(run.points.at(-1)![2]!).toBeLessThan(run.points[0][2]!);
+  await expect(page.getByRole('heading', { name: 'Loss (bits per byte)' })).toBeVisible();
+
+  // a generation from the trained run beside the base model's, same prompt and seed
+  await page.getByLabel('Temperature').fill('0');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('sample-tuned')).toContainText('ROMEO:', { timeout: 120_000 });
+  await expect(page.getByTestId('sample-base')).toContainText('ROMEO:');
+  const [base, tuned] = [await page.getByTestId('sample-base').textContent(), await page.getByTestId('sample-tuned').textContent()];
+  expect(tuned).not.toEqual(base);
+
+  await expect(page.locator(`[data-testid="export-panel"] li[data-run-id="${run.id}"]`)).toHaveAttribute('data-ready', 'true');
+  const zip = await downloadOf(page, /^Export bundle of run/);
+  const files = unzipSync(zip.bytes);
+  expect(Object.keys(files)).toEqual(expect.arrayContaining(['base/config.json', 'base/model.safetensors', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'test_cases.json', 'load_adapter.py', 'README.md']));
+  const config = JSON.parse(new TextDecoder().decode(files['adapter/adapter_config.json']));
+  expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 8, target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1] });
+  expect(consoleErrors).toEqual([]);
+
+  const python = venvPython();
+  if (!python) {
+    if (process.env.CI) throw new Error(`CI must run the transformers + PEFT check, but ${NO_PYTHON}`);
+    test.skip(true, NO_PYTHON);
+    return;
+  }
+  const dir = info.outputPath('lm-bundle');
+  for (const [path, data] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), data);
+  }
+  const r = spawnSync(python, ['scripts/interop/check_lm_bundle.py', dir], { encoding: 'utf8', timeout: 240_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  console.log(out);
+  expect(r.status, out).toBe(0);
+  const line = out.split('\n').find((l) => l.startsWith('{'));
+  info.annotations.push({ type: 'transformers + PEFT agreement', description: line ?? '' });
+});
+
+test("language model: picked from the Task menu with its settings; the user's own text is refused with the reason when too short, used when fine", async ({ page, consoleErrors }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('samples')).toHaveCount(0);
+  await page.getByLabel('Task', { exact: true }).selectOption('lm');
+  await expect(page.getByLabel('Batch size', { exact: true })).toHaveValue('4');
+  await expect(page.getByTestId('lm-targets').locator('td.on')).toHaveCount(14);
+  await expect(page.getByTestId('samples')).toBeVisible();
+  await expect(page.getByLabel('Width n', { exact: true })).toHaveCount(0); // the toy's fields are hidden
+  expect(page.url()).toContain('task=lm');
+  await page.getByLabel('Fine-tuning text', { exact: true }).selectOption('user');
+  const box = page.getByTestId('user-text');
+  await box.getByLabel('Your text').fill('too short');
+  await box.getByRole('button', { name: 'Use this text' }).click();
+  await expect(box).toContainText(/the pasted text is 9 bytes; at least \d+ are needed/);
+  await box.getByLabel('Your text').fill('All the world is a stage, and all the men and women merely players. '.repeat(60));
+  await box.getByRole('button', { name: 'Use this text' }).click();
+  await expect(box).toContainText(/Using the pasted text: 4,080 bytes/);
+  expect(consoleErrors).toEqual([]);
+});

@@ -4,6 +4,7 @@
  */
 import { adamwBench } from './adamw';
 import { lmBench } from './lm';
+import { lmSweepBench } from './lmSweep';
 import { lmStepBench } from './lmStep';
 import { matmulBench } from './matmul';
 import { profileBench } from './profile';
@@ -13,7 +14,7 @@ import { tilesBench } from './tiles';
 import { trainstepBench } from './trainstep';
 import type { Measurement } from './types';
 
-export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench, profileBench, lmBench, lmStepBench];
+export const MEASUREMENTS: Measurement[] = [matmulBench, adamwBench, trainstepBench, runBench, sweepBench, profileBench, lmBench, lmStepBench, lmSweepBench];
 
 /** Run only when asked for by name (`--only tiles`): tuning data, not a figure of the default table. */
 export const ON_REQUEST: Measurement[] = [tilesBench];

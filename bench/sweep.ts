@@ -59,8 +59,12 @@ async function checkedRun(runner: SweepRunner, rec: { current: Recorded | null }
 async function measure(ctx: BenchContext): Promise<ReturnType<typeof row>> {
   const over = ctx.quick ? QUICK : SMALL;
   const runs = sweepRuns(over);
-  const steps = over.steps!;
-  const shape = `${runs.length} runs (r ${RANKS.join(',')} x ${LRS.length} lr), n${over.width} L${DEFAULT_CONFIG.layers} B${DEFAULT_CONFIG.batch}, ${steps} steps`;
+  const shape = `${runs.length} runs (r ${RANKS.join(',')} x ${LRS.length} lr), n${over.width} L${DEFAULT_CONFIG.layers} B${DEFAULT_CONFIG.batch}, ${over.steps} steps`;
+  return compare(ctx, runs, over.steps!, shape, 'sweep batched vs sequential');
+}
+
+/** Check, then time, the same sweep batched and one run after another. */
+export async function compare(ctx: BenchContext, runs: SweepRun[], steps: number, shape: string, name: string): Promise<ReturnType<typeof row>> {
   const batchedRec = { current: null as Recorded | null };
   const seqRec = { current: null as Recorded | null };
   const batched = new SweepRunner(ctx.device, runs, recordingSink(() => batchedRec.current));
@@ -83,7 +87,7 @@ async function measure(ctx: BenchContext): Promise<ReturnType<typeof row>> {
   ctx.log(`  batched: ${((runs.length * steps) / (o.medianMs / 1000)).toFixed(0)} adapter-steps/s (${(o.medianMs / 1000).toFixed(2)} s per sweep)`);
   const q = await time(sequential, false);
   ctx.log(`  sequential: ${((runs.length * steps) / (q.medianMs / 1000)).toFixed(0)} adapter-steps/s (${(q.medianMs / 1000).toFixed(2)} s per sweep)`);
-  return row('sweep batched vs sequential', shape, 'adapter-steps/s', runs.length * steps, o, q, 'ours: SweepRunner.run(true); peer = run(false), the same runs one after another');
+  return row(name, shape, 'adapter-steps/s', runs.length * steps, o, q, 'ours: SweepRunner.run(true); peer = run(false), the same runs one after another');
 }
 
 export const sweepBench: Measurement = {

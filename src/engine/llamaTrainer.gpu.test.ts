@@ -1,11 +1,12 @@
 /**
  * The language model's GPU trainer against the CPU reference (src/ref/llamaLora.ts, itself checked
- * against PyTorch + PEFT): losses, every adapter gradient and the AdamW step, for several runs at once
+ * against PyTorch + PEFT), and against PyTorch + PEFT's own step: losses, every adapter gradient and the AdamW step, for several runs at once
  * with different ranks and scalings, on the golden tiny model (grouped heads) and targets that leave
  * frozen stages above and below the trained ones.
  */
 import { describe, expect, it } from 'vitest';
 import golden from '../../fixtures/golden/llama_forward.json';
+import peft from '../../fixtures/golden/llama_lora_step.json';
 import { llamaLoraLossGrad, type LlamaAdapters } from '../ref/llamaLora';
 import type { LlamaShape, LlamaWeights } from '../ref/llama';
 import { llamaShapeFromConfig } from '../tasks/llamaConfig';
@@ -102,6 +103,45 @@ describe('language model trainer on WebGPU vs the CPU reference', () => {
         const evalLoss = (llamaLoraLossGrad(shape, weights, updated, evalSet.slice(0, 2)).loss + llamaLoraLossGrad(shape, weights, updated, evalSet.slice(2)).loss) / 2;
         expect(logs[i].evalLosses).toHaveLength(1);
         expect(Math.abs(logs[i].evalLoss! - evalLoss) / evalLoss, `run ${i} eval loss`).toBeLessThan(1e-5);
+      });
+    } finally {
+      tr.destroy();
+    }
+  });
+});
+
+describe('language model trainer on WebGPU vs PyTorch + PEFT (fixtures/golden/llama_lora_step.json)', () => {
+  const pShape = llamaShapeFromConfig(peft.config);
+  const pWeights: LlamaWeights = Object.fromEntries(Object.entries(peft.weights).map(([k, v]) => [k, Float32Array.from(v)]));
+  it.each(peft.cases.map((c) => [c.name, c] as const))('%s: loss, every gradient and one AdamW step', async (_, c) => {
+    const device = await testDevice();
+    const targets = { types: c.lora_config.target_modules as LlamaTargets['types'], layers: c.lora_config.layers_to_transform ?? [0, 1], mode: 'lora' as const };
+    const modules = llamaLinears(pShape, targets);
+    const init: LmRunInit = { r: c.lora_config.r, scaling: c.scaling, A: [], B: [] };
+    modules.forEach((m) => {
+      const a = (c.adapters as Record<string, { A: number[]; B: number[] }>)[m.name];
+      init.A.push(m.mode === 'lora' ? Float32Array.from(a.A) : null);
+      init.B.push(m.mode === 'lora' ? Float32Array.from(a.B) : null);
+    });
+    expect(modules.filter((m) => m.mode === 'lora').map((m) => m.name).sort()).toEqual(Object.keys(c.adapters).sort());
+    const seq = c.windows[0].length - 1;
+    const optim = { kind: 'adamw' as const, beta1: peft.adamw.betas[0], beta2: peft.adamw.betas[1], eps: peft.adamw.eps, momentum: 0 };
+    const tr = new LlamaTrainer(device, { shape: pShape, weights: pWeights, modules, batch: c.windows.length, seq, accum: 1, optim, divergeBound: 1e6, evalSets: [] }, [init]);
+    try {
+      const hyper = { lr: peft.adamw.lr, weightDecay: peft.adamw.weight_decay, loraPlusRatio: 1, clip: 0 };
+      const log = (await withErrorScope(device, () => tr.step({ t: 1, hypers: [hyper], windows: [c.windows] }, true)))![0];
+      expect(Math.abs(log.loss - c.loss) / c.loss).toBeLessThan(2e-6);
+      assertClose((await tr.readLogits()).subarray(0, seq * pShape.vocab), c.logits_first_window, { atol: 1e-5, rtol: 1e-4 }, 'logits');
+      const grads = await tr.readGrads();
+      const after = (await tr.readRuns([init.r]))[0];
+      modules.forEach((m, j) => {
+        if (m.mode !== 'lora') return;
+        const g = (c.grads as Record<string, { dA: number[]; dB: number[] }>)[m.name];
+        const p = (c.after_adamw as Record<string, { A: number[]; B: number[] }>)[m.name];
+        assertClose(grads[`A${j}`], g.dA, { atol: 1e-6, rtol: 1e-3 }, `dA ${m.name}`);
+        assertClose(grads[`B${j}`], g.dB, { atol: 1e-6, rtol: 1e-3 }, `dB ${m.name}`);
+        assertClose(after[`A${j}`], p.A, { atol: 1e-6, rtol: 1e-4 }, `A ${m.name} after AdamW`);
+        assertClose(after[`B${j}`], p.B, { atol: 1e-6, rtol: 1e-4 }, `B ${m.name} after AdamW`);
       });
     } finally {
       tr.destroy();

@@ -12,6 +12,8 @@ import type { LlamaForward } from './llamaForward';
 export interface GenerateOptions {
   /** 0 = greedy. */
   temperature: number;
+  /** Draw among the k most likely tokens only; 0 = all. */
+  topK?: number;
   seed: number;
 }
 
@@ -28,7 +30,7 @@ export async function generate(f: LlamaForward, prompt: readonly number[], count
     const last = window.length - 1;
     f.run([...window, ...new Array<number>(f.seq - window.length).fill(0)]);
     const logits = await readF32(f.device, f.logits, V, last * V);
-    const t = nextToken(logits, opts.temperature, rng);
+    const t = nextToken(logits, opts.temperature, rng, opts.topK ?? 0);
     text.push(t);
     out.push(t);
   }

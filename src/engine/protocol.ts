@@ -39,7 +39,7 @@ export type ToEngine =
    * Language-model text: `count` new tokens after `prompt` from the current run's weights as they are
    * now (`live`), from `tensors` (a finished run), or from the base model (neither).
    */
-  | { type: 'sample'; requestId: string; config: RunConfig; live?: boolean; tensors?: TensorMap; prompt: number[]; count: number; temperature: number; seed: number };
+  | { type: 'sample'; requestId: string; config: RunConfig; live?: boolean; tensors?: TensorMap; prompt: number[]; count: number; temperature: number; topK?: number; seed: number };
 
 /** One run of a sweep: its full config (every run posts metrics and status under its runId). */
 export interface SweepRunSpec {
@@ -73,6 +73,9 @@ export interface Evaluation {
   baseLoss: number;
   adapterLoss: number;
   rows: number;
+  /** Language model: [fine-tuning text, pretraining text] held-out losses (nats per byte). */
+  baseLosses?: number[];
+  adapterLosses?: number[];
 }
 
 /**

@@ -124,7 +124,7 @@ async function handle(msg: ToEngine): Promise<void> {
         const tensors = msg.live ? ((await session?.currentWeights())?.[0] ?? null) : (msg.tensors ?? null);
         if (msg.live && !tensors) throw new Error('no run is training');
         const weights = mergedWeights(msg.config, task.shape, task.weights, tensors);
-        const tokens = await generateText(g.device, task.shape, weights, { prompt: msg.prompt, count: msg.count, temperature: msg.temperature, seed: msg.seed });
+        const tokens = await generateText(g.device, task.shape, weights, { prompt: msg.prompt, count: msg.count, temperature: msg.temperature, topK: msg.topK, seed: msg.seed });
         post({ type: 'sample-result', requestId: msg.requestId, tokens });
       } catch (e) {
         post({ type: 'sample-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
@@ -143,7 +143,7 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'evaluate': {
       try {
         const g = await ensureGpu();
-        post({ type: 'evaluate-result', requestId: msg.requestId, evaluation: await evaluateTensors(g.device, msg.config, msg.tensors) });
+        post({ type: 'evaluate-result', requestId: msg.requestId, evaluation: await evaluateTensors(g.device, msg.config, msg.tensors, userText) });
       } catch (e) {
         post({ type: 'evaluate-error', requestId: msg.requestId, message: e instanceof Error ? e.message : String(e) });
       }

@@ -4,3 +4,10 @@ export function embeddingForward(E: ArrayLike<number>, dim: number, tokens: Arra
   for (let i = 0; i < tokens.length; i++) for (let j = 0; j < dim; j++) out[i * dim + j] = E[tokens[i] * dim + j];
   return out;
 }
+
+/** Its gradient: dE[v] = the sum of dOut's rows i with tokens[i] = v (a table row no token uses stays 0). */
+export function embeddingBackward(dOut: ArrayLike<number>, dim: number, tokens: ArrayLike<number>, vocab: number): Float64Array {
+  const dE = new Float64Array(vocab * dim);
+  for (let i = 0; i < tokens.length; i++) for (let j = 0; j < dim; j++) dE[tokens[i] * dim + j] += dOut[i * dim + j];
+  return dE;
+}

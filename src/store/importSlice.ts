@@ -10,6 +10,10 @@
 import type { FieldKey, RunConfig } from '../config/schema';
 import type { Evaluation } from '../engine/protocol';
 import { importAdapter, ImportError, type NamedFile } from '../export/importAdapter';
+import { importLmAdapterFiles } from '../export/importLmAdapter';
+import { BASE_SHAPE } from '../tasks/llamaBase';
+import { lmModules } from '../tasks/lmTask';
+import { gridCells } from '../tasks/llamaModel';
 import { errorText, request, type SliceCreator } from './context';
 import { runLabel } from './runLabel';
 
@@ -35,6 +39,7 @@ export interface ImportSlice {
 
 /** The settings that make the factors fit: those the import set (the rest follows the page). */
 function fitting(c: RunConfig): Partial<RunConfig> {
+  if (c.task === 'lm') return { task: 'lm', mode: 'lora', r: c.r, lora_alpha: c.lora_alpha, scaling: c.scaling, lmTargets: c.lmTargets };
   return { mode: c.mode, r: c.r, lora_alpha: c.lora_alpha, scaling: c.scaling, targets: c.targets, width: c.width, layers: c.layers, dIn: c.dIn, dOut: c.dOut, seed: c.seed, init: c.init, trueRank: c.trueRank, shift: c.shift, activation: c.activation, loss: c.loss };
 }
 
@@ -44,7 +49,7 @@ export const createImportSlice: SliceCreator<ImportSlice> = (set, get, ctx) => (
   importFiles: (files) => {
     let adapter;
     try {
-      adapter = importAdapter(files, get().config);
+      adapter = get().config.task === 'lm' ? importLm(files, get().config) : importAdapter(files, get().config);
     } catch (e) {
       get().notify(e instanceof ImportError ? `Import rejected: ${e.message}` : `Import failed: ${errorText(e)}`);
       return false;
@@ -80,3 +85,24 @@ export const createImportSlice: SliceCreator<ImportSlice> = (set, get, ctx) => (
     return get().trainFrom(config, initTensors, `${runLabel(config)} (from ${a.source.split('/')[0]})`);
   },
 });
+
+/**
+ * A PEFT adapter for the shipped language model (validated against its names, shapes and config by
+ * importLmAdapterFiles): the page's config with its rank, alpha, scaling and targets, and its factors
+ * as the trainer names them ('A<i>', 'B<i>' for module i).
+ */
+function importLm(files: NamedFile[], page: RunConfig): { source: string; config: RunConfig; changed: FieldKey[]; tensors: Record<string, Float32Array> } {
+  const a = importLmAdapterFiles(files, BASE_SHAPE);
+  const config: RunConfig = { ...page, task: 'lm', mode: 'lora', r: a.r, lora_alpha: a.alpha, scaling: a.rslora ? 'rslora' : 'standard', lmTargets: gridCells(a.targets.types, a.targets.layers) };
+  const tensors: Record<string, Float32Array> = {};
+  lmModules(config, BASE_SHAPE).forEach((m, i) => {
+    const f = a.adapters[m.name];
+    if (m.mode !== 'lora') return;
+    if (!f) throw new ImportError(`the adapter has no factors for ${m.name}`);
+    tensors[`A${i}`] = f.A;
+    tensors[`B${i}`] = f.B;
+  });
+  const changed = (['r', 'lora_alpha', 'scaling', 'lmTargets'] as FieldKey[]).filter((k) => JSON.stringify(config[k]) !== JSON.stringify(page[k]));
+  const source = files.map((f) => f.name).join(', ');
+  return { source, config, changed, tensors };
+}

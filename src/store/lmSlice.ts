@@ -13,6 +13,8 @@ export interface SampleSettings {
   prompt: string;
   /** 0 = greedy. */
   temperature: number;
+  /** Sample among the k most likely bytes only; 0 = all. */
+  topK: number;
   /** New bytes per sample. */
   length: number;
   seed: number;
@@ -37,7 +39,7 @@ export interface LmSlice {
   sample(): Promise<void>;
 }
 
-export const DEFAULT_SAMPLES: SampleSettings = { prompt: 'ROMEO:\n', temperature: 0.8, length: 32, seed: 1 };
+export const DEFAULT_SAMPLES: SampleSettings = { prompt: 'ROMEO:\n', temperature: 0.8, topK: 0, length: 32, seed: 1 };
 
 const decode = (tokens: number[]) => new TextDecoder('utf-8', { fatal: false }).decode(Uint8Array.from(tokens));
 
@@ -73,13 +75,18 @@ export const createLmSlice: SliceCreator<LmSlice> = (set, get, ctx) => ({
     const st = s.sampleSettings;
     const prompt = [...new TextEncoder().encode(st.prompt)];
     const key = JSON.stringify(st);
-    const req = { config: { ...DEFAULT_CONFIG, ...cfg }, prompt, count: st.length, temperature: st.temperature, seed: st.seed };
+    const req = { config: { ...DEFAULT_CONFIG, ...cfg }, prompt, count: st.length, temperature: st.temperature, topK: st.topK, seed: st.seed };
     set((x) => ({ samples: { ...x.samples, busy: true, error: null } }));
     try {
       if (prompt.length === 0) throw new Error('the prompt is empty');
       if (get().samples.base?.key !== key) {
         const base = decode(await sampled(ctx, req));
         set((x) => ({ samples: { ...x.samples, base: { text: base, step: null, key } } }));
+      }
+      if (!run && ctx.importTensors && s.imported?.config.task === 'lm') {
+        // an imported adapter, before any run: sample it as it is
+        const tuned = decode(await sampled(ctx, { ...req, config: s.imported.config, tensors: ctx.importTensors }));
+        set((x) => ({ samples: { ...x.samples, tuned: { text: tuned, step: null, key } } }));
       }
       if (run) {
         const live = isActive(run);

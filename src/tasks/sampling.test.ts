@@ -35,4 +35,16 @@ describe('next token', () => {
     expect(Math.abs(share(100) - 0.5)).toBeLessThan(0.05);
     expect(() => nextToken(z, -1, new Rng(1))).toThrow(/temperature/);
   });
+
+  it('top-k draws only among the k largest logits', () => {
+    const z = [2, 0, 1.5, -1, 1.9];
+    const rng = new Rng(3);
+    const seen = new Set<number>();
+    for (let i = 0; i < 500; i++) seen.add(nextToken(z, 5, rng, 2));
+    expect([...seen].sort()).toEqual([0, 4]);
+    const all = new Set<number>();
+    for (let i = 0; i < 2000; i++) all.add(nextToken(z, 5, rng, 0));
+    expect(all.size).toBe(5);
+    expect(() => nextToken(z, 1, rng, -1)).toThrow(/top-k/);
+  });
 });

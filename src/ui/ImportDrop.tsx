@@ -82,7 +82,16 @@ export function ImportDrop() {
           {evaluation === 'running' && <p>Evaluating…</p>}
           {evaluation && evaluation !== 'running' && (
             <p data-testid="import-evaluation" data-base={evaluation.baseLoss} data-adapter={evaluation.adapterLoss}>
-              Eval loss on {evaluation.rows} held-out examples: base model {short(evaluation.baseLoss)}, with the adapter {short(evaluation.adapterLoss)}.
+              {evaluation.adapterLosses && evaluation.baseLosses ? (
+                <>
+                  Held-out fine-tuning text ({evaluation.rows} bytes): base model {short(evaluation.baseLoss / Math.LN2)}, with the adapter {short(evaluation.adapterLoss / Math.LN2)} bits per byte; held-out pretraining text: base{' '}
+                  {short(evaluation.baseLosses[1] / Math.LN2)}, with the adapter {short(evaluation.adapterLosses[1] / Math.LN2)}.
+                </>
+              ) : (
+                <>
+                  Eval loss on {evaluation.rows} held-out examples: base model {short(evaluation.baseLoss)}, with the adapter {short(evaluation.adapterLoss)}.
+                </>
+              )}
             </p>
           )}
         </div>

@@ -6,16 +6,11 @@
  * default) and every linear layer.
  */
 import { LM_LAYERS, type Field, type RunConfig } from '../config/schema';
-import { cellOf, MODULE_TYPES, type ModuleType } from '../tasks/llamaModel';
+import { cellOf, gridCells, MODULE_TYPES, type ModuleType } from '../tasks/llamaModel';
 
 const types = (cells: readonly number[]) => MODULE_TYPES.filter((t) => cells.some((c) => c % MODULE_TYPES.length === MODULE_TYPES.indexOf(t)));
 const layers = (cells: readonly number[]) => [...new Set(cells.map((c) => Math.floor(c / MODULE_TYPES.length)))].sort((a, b) => a - b);
 const LAYERS = Array.from({ length: LM_LAYERS }, (_, l) => l);
-
-/** The cells of types x layers, sorted. */
-export function gridCells(ts: readonly ModuleType[], ls: readonly number[]): number[] {
-  return ls.flatMap((l) => ts.map((t) => cellOf(l, t))).sort((a, b) => a - b);
-}
 
 export function LmTargetGrid({ field, config, describedBy, onChange }: { field: Field; config: RunConfig; describedBy: string; onChange: (raw: unknown) => void }) {
   const ts = types(config.lmTargets);

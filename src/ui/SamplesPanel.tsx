@@ -1,6 +1,6 @@
 /**
  * Live text samples of the language model: the current run's continuation of the prompt next to the
- * base model's, same prompt, seed, temperature and length. While the run trains, a new sample is asked
+ * base model's, same prompt, seed, temperature, top-k and length. While the run trains, a new sample is asked
  * for when a new step was logged, at least SAMPLE_EVERY_MS after the last one came back (sampling
  * shares the GPU with training: on a slow GPU samples never pile up or starve it); once the run has
  * ended, "Generate" samples its trained weights. The prompt and the controls are editable.
@@ -45,6 +45,10 @@ export function SamplesPanel() {
           <input type="number" aria-label="Temperature" min={0} max={2} step={0.1} value={settings.temperature} onChange={(e) => Number.isFinite(e.target.valueAsNumber) && set({ temperature: Math.min(2, Math.max(0, e.target.valueAsNumber)) })} />
         </label>
         <label>
+          Top-k{' '}
+          <input type="number" aria-label="Top-k" title="Sample among the k most likely bytes only; 0 = all" min={0} max={256} step={1} value={settings.topK} onChange={(e) => Number.isFinite(e.target.valueAsNumber) && set({ topK: Math.min(256, Math.max(0, Math.round(e.target.valueAsNumber))) })} />
+        </label>
+        <label>
           Length{' '}
           <input type="number" aria-label="Length" min={1} max={120} step={1} value={settings.length} onChange={(e) => Number.isFinite(e.target.valueAsNumber) && set({ length: Math.min(120, Math.max(1, Math.round(e.target.valueAsNumber))) })} />
         </label>
@@ -61,7 +65,7 @@ export function SamplesPanel() {
           <pre data-testid="sample-base">{samples.base ? printable(settings.prompt) + printable(samples.base.text) : '—'}</pre>
         </figure>
         <figure>
-          <figcaption>{run ? `This run${samples.tuned?.step != null ? ` at step ${samples.tuned.step}` : samples.tuned ? ' (trained)' : ''}` : 'No run yet'}</figcaption>
+          <figcaption>{run ? `This run${samples.tuned?.step != null ? ` at step ${samples.tuned.step}` : samples.tuned ? ' (trained)' : ''}` : samples.tuned ? 'The imported adapter' : 'No run yet'}</figcaption>
           <pre data-testid="sample-tuned" data-step={samples.tuned?.step ?? ''}>{samples.tuned ? printable(settings.prompt) + printable(samples.tuned.text) : run ? 'Samples appear here while it trains.' : 'Press Train.'}</pre>
         </figure>
       </div>

@@ -4,10 +4,11 @@
  * runs picked for the loss-curve view. The engine's messages for sweeps are applied by sweepMessages.ts.
  */
 import type { RunConfig } from '../config/schema';
-import { buildGrid, DEFAULT_SWEEP, gridErrors } from '../sweep/grid';
+import { buildGrid, DEFAULT_SWEEP, gridErrors, taskAxes } from '../sweep/grid';
 import { limitsError, sweepMemory } from '../sweep/estimate';
 import { jsonToSweep } from '../sweep/io';
 import { isFinished, type SweepDef, type SweepRecord, type SweepRunRecord } from '../sweep/types';
+import { upgradeKept } from '../sweep/upgrade';
 import { errorText, isPending, nextId, request, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
 import { deleteSweep, loadSweeps, saveSweep } from './persist';
 
@@ -87,7 +88,7 @@ function refusal(get: GetLab, def: SweepDef, base: RunConfig): string[] {
   const errs = gridErrors(def, base);
   if (errs.length) return errs;
   const gpu = get().gpu;
-  const tooBig = limitsError(sweepMemory(buildGrid(def, base)), def, gpu.state === 'ready' ? gpu.adapter.limits : null);
+  const tooBig = limitsError(sweepMemory(buildGrid(def, base)), taskAxes(def, base.task), gpu.state === 'ready' ? gpu.adapter.limits : null);
   return tooBig ? [tooBig] : [];
 }
 
@@ -170,7 +171,7 @@ export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => (
       return;
     }
     // A sweep still marked running was cut off by a reload: keep its finished runs, offer to resume.
-    const fixed = kept.map((s) => (s.state === 'running' ? unfinishedCleared(s, 'interrupted') : s));
+    const fixed = kept.map(upgradeKept).map((s) => (s.state === 'running' ? unfinishedCleared(s, 'interrupted') : s));
     set((st) => {
       const known = new Set(st.sweeps.map((s) => s.id));
       const sweeps = [...fixed.filter((s) => !known.has(s.id)), ...st.sweeps];

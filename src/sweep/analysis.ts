@@ -26,6 +26,8 @@ export interface RunRow {
   finalLoss: number;
   bestLoss: number;
   evalLoss: number;
+  /** The language model's last held-out loss on its pretraining text (what it forgot); NaN for the toy. */
+  pretrainEvalLoss: number;
   divergedStep: number | null;
   stepsPerSec: number;
 }
@@ -35,7 +37,11 @@ export function summarizeRun(rec: SweepRunRecord): RunRow {
   let best = Infinity;
   for (const y of losses) if (Number.isFinite(y) && y < best) best = y;
   let evalLoss = NaN;
-  for (const p of rec.points) if (p.evalLoss !== undefined) evalLoss = p.evalLoss;
+  let pretrainEvalLoss = NaN;
+  for (const p of rec.points) {
+    if (p.evalLoss !== undefined) evalLoss = p.evalLoss;
+    if (p.evalLosses?.[1] !== undefined) pretrainEvalLoss = p.evalLosses[1];
+  }
   const diverged = rec.status?.divergedStep ?? rec.points.find((p) => p.divergedStep > 0)?.divergedStep ?? null;
   return {
     runId: rec.runId,
@@ -44,6 +50,7 @@ export function summarizeRun(rec: SweepRunRecord): RunRow {
     finalLoss: losses.length ? finalLoss(losses) : (rec.status?.finalLoss ?? NaN),
     bestLoss: best === Infinity ? NaN : best,
     evalLoss,
+    pretrainEvalLoss,
     divergedStep: diverged,
     stepsPerSec: rec.status?.stepsPerSec ?? rec.points.at(-1)?.stepsPerSec ?? NaN,
   };
@@ -165,9 +172,9 @@ function aggregate(x: number, runs: { runId: string; y: number; outcome: Outcome
 
 /** The axes that make a panel (everything but rank, lr and seed); FFT runs only share targets and optimizer. */
 function panelParts(a: RunAxes): Record<string, string | number | null> {
-  return { alpha: a.alpha, init: a.init, scaling: a.scaling, loraPlus: a.loraPlusRatio, targets: a.targets, optimizer: a.optimizer };
+  return { alpha: a.alpha, init: a.init, scaling: a.scaling, loraPlus: a.loraPlusRatio, targets: a.targets, modules: a.lmTargets, optimizer: a.optimizer };
 }
-const SHARED = ['targets', 'optimizer'];
+const SHARED = ['targets', 'modules', 'optimizer'];
 
 /** The key of the panel a LoRA run belongs to (Panel.key). */
 export function panelKey(a: RunAxes): string {
@@ -176,7 +183,8 @@ export function panelKey(a: RunAxes): string {
 
 /** Every panel of the sweep, with its curves, optima, slope fit and the muA prediction. */
 export function analyzeSweep(sweep: Pick<SweepRecord, 'runs' | 'def' | 'base'>, opts: Partial<OptimumOptions> = {}): Panel[] {
-  const o: OptimumOptions = { ...DEFAULT_OPTIMUM, trueRank: sweep.base.trueRank, ...opts };
+  // The true rank is the toy's (its hidden change); the language model has none to fall short of.
+  const o: OptimumOptions = { ...DEFAULT_OPTIMUM, trueRank: sweep.base.task === 'lm' ? 0 : sweep.base.trueRank, ...opts };
   const lora = sweep.runs.filter((r) => !r.axes.fft);
   const fft = sweep.runs.filter((r) => r.axes.fft);
   const panels = new Map<string, { parts: Record<string, string | number | null>; runs: SweepRunRecord[] }>();

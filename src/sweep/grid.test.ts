@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alphaEff, DEFAULT_CONFIG, validateConfig } from '../config/schema';
+import { alphaEff, DEFAULT_CONFIG, TASK_PRESETS, validateConfig, type RunConfig } from '../config/schema';
+import { ALL_CELLS, cellsOf } from '../tasks/lmTargets';
 import { buildGrid, DEFAULT_SWEEP, defErrors, gridErrors, gridSize, largestAxis, lrValues } from './grid';
 import { batches, calibrationConfig, estimateSeconds, formatDuration, limitsError, sweepMemory } from './estimate';
 import type { SweepDef } from './types';
@@ -67,6 +68,39 @@ describe('buildGrid', () => {
     expect(fft.every((r) => r.config.mode === 'fft')).toBe(true);
     expect(lora[0].config.targets).toEqual([1, 2]); // sorted
     expect(new Set(lora.map((r) => `${r.config.init}/${r.config.scaling}/${r.config.seed}/${r.config.loraPlusRatio}`)).size).toBe(16);
+  });
+});
+
+describe('the language model grid', () => {
+  const lm: RunConfig = { ...DEFAULT_CONFIG, ...TASK_PRESETS.lm, task: 'lm' };
+  const qv = cellsOf(['q_proj', 'v_proj']);
+
+  it('crosses target-module sets with the other axes, FFT once per set, names each set', () => {
+    const d = def({ ranks: [5, 24], lr: { from: -6, to: -5, step: 1 }, lmTargets: [[9, 7, 2, 0], [...ALL_CELLS]], includeFft: true });
+    const runs = buildGrid(d, lm);
+    expect(runs.length).toBe(2 * 2 * 2 + 2 * 2);
+    expect(runs.length).toBe(gridSize(d));
+    expect(runs.slice(0, 4).map((r) => [r.axes.lmTargets, r.config.r, Math.log2(r.config.lr)])).toEqual([
+      ['q+v', 5, -6], ['q+v', 5, -5], ['q+v', 24, -6], ['q+v', 24, -5],
+    ]);
+    expect(runs[0].config.lmTargets).toEqual(qv); // sorted
+    const fft = runs.filter((r) => r.axes.fft);
+    expect(fft.map((r) => [r.config.mode, r.axes.lmTargets])).toEqual([['fft', 'q+v'], ['fft', 'q+v'], ['fft', 'all'], ['fft', 'all']]);
+    expect(fft[2].config.lmTargets).toEqual(ALL_CELLS);
+    for (const r of runs) expect(validateConfig(r.config).errors).toEqual([]);
+    expect(gridErrors(d, lm)).toEqual([]);
+  });
+
+  it('leaves out the axis the task does not read: toy layers on the LM, target modules on the toy', () => {
+    const d = def({ ranks: [4], lr: { from: -6, to: -6, step: 1 }, targets: [[1], [2]], lmTargets: [qv, [...ALL_CELLS]] });
+    expect(buildGrid(d, lm).map((r) => [r.axes.lmTargets, r.config.targets])).toEqual([['q+v', [1, 2]], ['all', [1, 2]]]);
+    expect(buildGrid(d, base).map((r) => [r.axes.targets, r.config.lmTargets])).toEqual([['1', ALL_CELLS], ['2', ALL_CELLS]]);
+    expect(gridErrors(def({ lmTargets: [[]] }), base)).toEqual([]);
+  });
+
+  it('refuses an empty or impossible target-module set, naming the axis', () => {
+    expect(defErrors(def({ lmTargets: [[]] }))).toContain('target modules: every set needs at least one projection');
+    expect(gridErrors(def({ ranks: [4], lmTargets: [[14]] }), lm)[0]).toMatch(/^target modules: modules q@2 gives an invalid run \(lmTargets must be .* in 0\.\.13 .*\); change the target modules axis$/);
   });
 });
 

@@ -3,12 +3,17 @@
  * put in; each run's config goes through the schema's strict validation, and a grid that would hold an
  * invalid run is refused with a message that names the axis to change (e.g. a rank above the width).
  *
- * Order (stable, so run ids and tables read naturally): seeds, optimizers, targets, inits, scalings,
- * alphas, LoRA+ ratios, ranks, learning rates; then the FFT runs (seeds, optimizers, targets, lrs).
- * FFT runs do not depend on the LoRA-only axes (rank, alpha, init, scaling, LoRA+), so they appear once
- * per combination of the shared ones.
+ * Order (stable, so run ids and tables read naturally): seeds, optimizers, targets, target modules,
+ * inits, scalings, alphas, LoRA+ ratios, ranks, learning rates; then the FFT runs (seeds, optimizers,
+ * targets, target modules, lrs). FFT runs do not depend on the LoRA-only axes (rank, alpha, init,
+ * scaling, LoRA+), so they appear once per combination of the shared ones.
+ *
+ * An axis the settings' task does not read (the toy's target layers on the language model, its target
+ * modules on the toy) is left out, as the settings panel hides those fields: a definition typed for one
+ * task keeps its other axes for when the user switches back.
  */
-import { validateConfig, type FieldKey, type RunConfig } from '../config/schema';
+import { fieldServes, validateConfig, type FieldKey, type RunConfig } from '../config/schema';
+import { formatTargetSet } from '../tasks/lmTargets';
 import type { GridRun, RunAxes, SweepDef } from './types';
 
 export const DEFAULT_SWEEP: Readonly<SweepDef> = Object.freeze({
@@ -18,6 +23,7 @@ export const DEFAULT_SWEEP: Readonly<SweepDef> = Object.freeze({
   inits: [],
   scalings: [],
   targets: [],
+  lmTargets: [],
   seeds: [],
   optimizers: [],
   loraPlusRatios: [],
@@ -44,6 +50,7 @@ export const AXIS_NAMES = {
   inits: 'init schemes',
   scalings: 'scaling rules',
   targets: 'target layers',
+  lmTargets: 'target modules',
   seeds: 'seeds',
   optimizers: 'optimizers',
   loraPlusRatios: 'LoRA+ ratios',
@@ -58,6 +65,7 @@ const AXIS_OF_FIELD: Partial<Record<FieldKey, AxisKey>> = {
   init: 'inits',
   scaling: 'scalings',
   targets: 'targets',
+  lmTargets: 'lmTargets',
   seed: 'seeds',
   optimizer: 'optimizers',
   loraPlusRatio: 'loraPlusRatios',
@@ -72,6 +80,7 @@ export function axisSizes(def: SweepDef): Record<AxisKey, number> {
     inits: Math.max(1, def.inits.length),
     scalings: Math.max(1, def.scalings.length),
     targets: Math.max(1, def.targets.length),
+    lmTargets: Math.max(1, def.lmTargets.length),
     seeds: Math.max(1, def.seeds.length),
     optimizers: Math.max(1, def.optimizers.length),
     loraPlusRatios: Math.max(1, def.loraPlusRatios.length),
@@ -92,18 +101,27 @@ export function defErrors(def: SweepDef): string[] {
   if (def.alpha && def.alpha.values.length === 0) errs.push('alpha: give at least one value, or stop sweeping alpha');
   if (def.loraPlusRatios.some((x) => !(x >= 1))) errs.push('LoRA+ ratios: every ratio must be at least 1');
   if (def.targets.some((t) => t.length === 0)) errs.push('target layers: every set needs at least one layer');
+  if (def.lmTargets.some((t) => t.length === 0)) errs.push('target modules: every set needs at least one projection');
   return errs;
+}
+
+/** The definition with the axes that the task does not read emptied (see the top of this file). */
+export function taskAxes(def: SweepDef, task: RunConfig['task']): SweepDef {
+  return { ...def, targets: fieldServes('targets', task) ? def.targets : [], lmTargets: fieldServes('lmTargets', task) ? def.lmTargets : [] };
 }
 
 const orBase = <T>(list: readonly T[], base: T): T[] => (list.length > 0 ? [...list] : [base]);
 
 /** Every run of the grid (without run ids), in the order described at the top of this file. */
-export function buildGrid(def: SweepDef, base: RunConfig): GridRun[] {
+export function buildGrid(swept: SweepDef, base: RunConfig): GridRun[] {
+  const def = taskAxes(swept, base.task);
   const out: GridRun[] = [];
   const lrs = lrValues(def.lr);
   const seeds = orBase(def.seeds, base.seed);
   const optimizers = orBase(def.optimizers, base.optimizer);
-  const targetSets = def.targets.length > 0 ? def.targets.map((t) => [...t].sort((a, b) => a - b)) : [[...base.targets]];
+  const sorted = (sets: readonly (readonly number[])[]) => sets.map((t) => [...t].sort((a, b) => a - b));
+  const targetSets = def.targets.length > 0 ? sorted(def.targets) : [[...base.targets]];
+  const lmTargetSets = def.lmTargets.length > 0 ? sorted(def.lmTargets) : [[...base.lmTargets]];
   const inits = orBase(def.inits, base.init);
   const scalings = orBase(def.scalings, base.scaling);
   const alphas: (number | null)[] = def.alpha ? [...def.alpha.values] : [null];
@@ -113,31 +131,34 @@ export function buildGrid(def: SweepDef, base: RunConfig): GridRun[] {
   for (const seed of seeds)
     for (const optimizer of optimizers)
       for (const targets of targetSets)
-        for (const init of inits)
-          for (const scaling of scalings)
-            for (const alpha of alphas)
-              for (const loraPlusRatio of plus)
-                for (const r of ranks)
-                  for (const x of lrs) {
-                    const lora_alpha = alpha === null ? base.lora_alpha : def.alpha!.kind === 'alphaEff' ? alpha * r : alpha;
-                    const config: RunConfig = { ...base, mode: 'lora', r, lr: 2 ** x, lora_alpha, init, scaling, targets, seed, optimizer, loraPlusRatio };
-                    push(config, { fft: false, rank: r, log2lr: x, alpha, init, scaling, targets: targets.join(','), seed, optimizer, loraPlusRatio });
-                  }
+        for (const lmTargets of lmTargetSets)
+          for (const init of inits)
+            for (const scaling of scalings)
+              for (const alpha of alphas)
+                for (const loraPlusRatio of plus)
+                  for (const r of ranks)
+                    for (const x of lrs) {
+                      const lora_alpha = alpha === null ? base.lora_alpha : def.alpha!.kind === 'alphaEff' ? alpha * r : alpha;
+                      const config: RunConfig = { ...base, mode: 'lora', r, lr: 2 ** x, lora_alpha, init, scaling, targets, lmTargets, seed, optimizer, loraPlusRatio };
+                      push(config, { fft: false, rank: r, log2lr: x, alpha, init, scaling, targets: targets.join(','), lmTargets: formatTargetSet(lmTargets), seed, optimizer, loraPlusRatio });
+                    }
   if (def.includeFft)
     for (const seed of seeds)
       for (const optimizer of optimizers)
         for (const targets of targetSets)
-          for (const x of lrs) {
-            const config: RunConfig = { ...base, mode: 'fft', lr: 2 ** x, targets, seed, optimizer };
-            push(config, { fft: true, rank: base.r, log2lr: x, alpha: null, init: base.init, scaling: base.scaling, targets: targets.join(','), seed, optimizer, loraPlusRatio: base.loraPlusRatio });
-          }
+          for (const lmTargets of lmTargetSets)
+            for (const x of lrs) {
+              const config: RunConfig = { ...base, mode: 'fft', lr: 2 ** x, targets, lmTargets, seed, optimizer };
+              const axes: RunAxes = { fft: true, rank: base.r, log2lr: x, alpha: null, init: base.init, scaling: base.scaling, targets: targets.join(','), lmTargets: formatTargetSet(lmTargets), seed, optimizer, loraPlusRatio: base.loraPlusRatio };
+              push(config, axes);
+            }
   return out;
 }
 
 /** The number of runs without building them (for a quick refusal of a huge grid). */
 export function gridSize(def: SweepDef): number {
   const s = axisSizes(def);
-  const shared = s.lr * s.seeds * s.optimizers * s.targets;
+  const shared = s.lr * s.seeds * s.optimizers * s.targets * s.lmTargets;
   return shared * s.ranks * s.alpha * s.inits * s.scalings * s.loraPlusRatios + (def.includeFft ? shared : 0);
 }
 
@@ -153,7 +174,8 @@ export function largestAxis(def: SweepDef): { key: AxisKey; name: string; count:
  * A run's invalid field is reported once per distinct message, e.g.
  * "ranks: rank 256 gives an invalid run (r must be an integer in 1..128 (got 256)); change the ranks axis".
  */
-export function gridErrors(def: SweepDef, base: RunConfig): string[] {
+export function gridErrors(swept: SweepDef, base: RunConfig): string[] {
+  const def = taskAxes(swept, base.task);
   const errs = defErrors(def);
   if (errs.length) return errs;
   const n = gridSize(def);
@@ -186,6 +208,7 @@ function describe(axis: AxisKey, run: GridRun): string {
     case 'inits': return a.init;
     case 'scalings': return a.scaling;
     case 'targets': return `layers ${a.targets}`;
+    case 'lmTargets': return `modules ${a.lmTargets}`;
     case 'seeds': return `seed ${a.seed}`;
     case 'optimizers': return a.optimizer;
     case 'loraPlusRatios': return `ratio ${a.loraPlusRatio}`;

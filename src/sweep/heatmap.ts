@@ -6,7 +6,7 @@
 import { outcomeOf, summarizeRun, type Outcome } from './analysis';
 import type { RunAxes, SweepRunRecord } from './types';
 
-export type HeatAxis = 'rank' | 'log2lr' | 'alpha' | 'init' | 'scaling' | 'targets' | 'seed' | 'optimizer' | 'loraPlusRatio';
+export type HeatAxis = 'rank' | 'log2lr' | 'alpha' | 'init' | 'scaling' | 'targets' | 'lmTargets' | 'seed' | 'optimizer' | 'loraPlusRatio';
 
 export const HEAT_AXIS_LABEL: Record<HeatAxis, string> = {
   rank: 'rank r',
@@ -15,6 +15,7 @@ export const HEAT_AXIS_LABEL: Record<HeatAxis, string> = {
   init: 'init',
   scaling: 'scaling',
   targets: 'target layers',
+  lmTargets: 'target modules',
   seed: 'seed',
   optimizer: 'optimizer',
   loraPlusRatio: 'LoRA+ ratio',

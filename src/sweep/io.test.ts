@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FIELDS } from '../config/schema';
+import { DEFAULT_CONFIG, FIELDS, TASK_PRESETS } from '../config/schema';
+import { ALL_CELLS } from '../tasks/lmTargets';
 import { summarizeRun } from './analysis';
 import { CSV_COLUMNS, csvToRows, jsonToSweep, parseCsv, rowsToCsv, sweepToJson } from './io';
 import { syntheticSweep } from './synthetic';
@@ -8,12 +9,20 @@ const sweep = syntheticSweep({ ranks: [1, 4], lr: { from: -8, to: -2, step: 3 },
   g.axes.log2lr === -2 ? (g.axes.fft ? 'diverged' : 'collapsed') : g.axes.rank === 4 && g.axes.log2lr === -5 && !g.axes.fft ? 'pending' : 0.1 + 0.01 * g.config.r,
 );
 
+// A language-model sweep over two target-module sets, with both eval losses at the first and last points.
+const lm = syntheticSweep(
+  { ranks: [5, 24], lr: { from: -6, to: -5, step: 1 }, lmTargets: [[0, 2, 7, 9], [...ALL_CELLS]], includeFft: true },
+  (g) => (g.axes.log2lr === -5 && g.axes.fft ? 'diverged' : 2 + 0.01 * g.config.r),
+  { ...DEFAULT_CONFIG, ...TASK_PRESETS.lm, task: 'lm' },
+  (g) => ({ first: [3.2, 1.3], last: [2.1, 1.4 + 0.001 * g.config.r] }),
+);
+
 describe('CSV', () => {
   it('has one row per run with every config field, final/best/eval loss, diverged step, steps per second', () => {
     const csv = rowsToCsv(sweep.runs.map(summarizeRun));
     const rows = parseCsv(csv);
     expect(rows[0]).toEqual(CSV_COLUMNS);
-    expect(rows[0]).toEqual(['runId', 'state', ...FIELDS.map((f) => f.key), 'finalLoss', 'bestLoss', 'evalLoss', 'divergedStep', 'stepsPerSec']);
+    expect(rows[0]).toEqual(['runId', 'state', ...FIELDS.map((f) => f.key), 'finalLoss', 'bestLoss', 'evalLoss', 'pretrainEvalLoss', 'divergedStep', 'stepsPerSec']);
     expect(rows.length).toBe(1 + sweep.runs.length);
     const col = (k: string) => rows[0].indexOf(k);
     const first = rows[1];
@@ -27,6 +36,18 @@ describe('CSV', () => {
 
   it('round-trips rows exactly (NaN, lists, pending runs)', () => {
     const rows = sweep.runs.map(summarizeRun);
+    expect(csvToRows(rowsToCsv(rows))).toEqual(rows);
+  });
+
+  it('writes a language-model sweep: its target cells and both eval losses, and reads it back', () => {
+    const rows = lm.runs.map(summarizeRun);
+    const csv = parseCsv(rowsToCsv(rows));
+    const col = (k: string) => csv[0].indexOf(k);
+    expect(csv[1][col('lmTargets')]).toBe('0,2,7,9');
+    expect(csv[1][col('task')]).toBe('lm');
+    expect(Number(csv[1][col('evalLoss')])).toBe(2.1);
+    expect(Number(csv[1][col('pretrainEvalLoss')])).toBeCloseTo(1.405, 12);
+    expect(csv.find((r) => r[col('state')] === 'diverged')![col('pretrainEvalLoss')]).toBe('NaN');
     expect(csvToRows(rowsToCsv(rows))).toEqual(rows);
   });
 
@@ -51,6 +72,18 @@ describe('JSON', () => {
     expect(back.runs.some((r) => r.points.some((p) => Number.isNaN(p.loss)))).toBe(true);
   });
 
+  it('round-trips a language-model sweep: the target-module axis and every eval set\'s loss', () => {
+    const back = jsonToSweep(sweepToJson(lm));
+    expect(back).toEqual(lm);
+    expect(back.def.lmTargets).toEqual([[0, 2, 7, 9], [...ALL_CELLS]]);
+    expect(back.runs.map((r) => r.axes.lmTargets)).toContain('q+v');
+    expect(back.runs[0].points[0].evalLosses).toEqual([3.2, 1.3]);
+    const doc = JSON.parse(sweepToJson(lm));
+    expect(doc.runs[0].summary.pretrainEvalLoss).toBeCloseTo(1.405, 12);
+    expect(doc.runs[0].points[0]).toHaveLength(8);
+    expect(doc.runs[0].points[1]).toHaveLength(7); // no eval at this point
+  });
+
   it('carries the per-run summary for other tools', () => {
     const doc = JSON.parse(sweepToJson(sweep));
     expect(doc.format).toBe('lora-lab-sweep');
@@ -72,6 +105,7 @@ describe('JSON', () => {
     expect(bad((d) => (d.runs = []))).toThrow(/"runs" must be a non-empty list/);
     expect(bad((d) => (d.runs[1].config.r = 0))).toThrow(/^sweep file: run 2: config: r must be an integer in 1\.\.128 \(got 0\)$/);
     expect(bad((d) => (d.runs[0].points[0] = [1, 2]))).toThrow(/run 1 point 1: a point must be/);
+    expect(bad((d) => d.runs[0].points[0].push(3))).toThrow(/run 1 point 1: evalLosses must be a list/);
     expect(bad((d) => (d.runs[0].status.state = 'exploded'))).toThrow(/run 1: status.state must be one of/);
     expect(bad((d) => (d.runs[1].runId = d.runs[0].runId))).toThrow(/run 2: "runId" missing or repeated/);
     expect(bad((d) => (d.definition = 'sweep.ranks=x'))).toThrow(/definition: sweep.ranks/);

@@ -1,7 +1,9 @@
 /**
  * A sweep to and from files.
  * - CSV: one row per run: runId, state, every config field (table order), finalLoss, bestLoss, evalLoss,
- *   divergedStep, stepsPerSec. RFC 4180 quoting; lists as "1,2"; non-finite numbers as NaN / Infinity.
+ *   pretrainEvalLoss (the language model's pretraining-text loss; NaN for the toy), divergedStep,
+ *   stepsPerSec. RFC 4180 quoting; lists as "1,2" (lmTargets as its cells); non-finite numbers as NaN /
+ *   Infinity. Losses as the engine logged them (the language model's in nats per byte).
  * - JSON: the whole sweep (definition, settings, every run's config, axes, status and logged points) plus
  *   the same per-run summary, so it can be imported back and viewed. JSON has no NaN or Infinity, so
  *   non-finite numbers are written as the strings "NaN", "Infinity", "-Infinity".
@@ -9,6 +11,7 @@
  */
 import { FIELDS, validateConfig, type RunConfig } from '../config/schema';
 import type { MetricPoint, RunState, RunStatus } from '../engine/protocol';
+import { formatTargetSet } from '../tasks/lmTargets';
 import { summarizeRun, type RunRow } from './analysis';
 import { partsToSweep, splitSweepQuery, sweepToQuery } from './url';
 import type { RunAxes, SweepRecord, SweepRunRecord, SweepState } from './types';
@@ -16,7 +19,7 @@ import type { RunAxes, SweepRecord, SweepRunRecord, SweepState } from './types';
 export const JSON_FORMAT = 'lora-lab-sweep';
 export const JSON_VERSION = 1;
 
-const METRICS = ['finalLoss', 'bestLoss', 'evalLoss', 'divergedStep', 'stepsPerSec'] as const;
+const METRICS = ['finalLoss', 'bestLoss', 'evalLoss', 'pretrainEvalLoss', 'divergedStep', 'stepsPerSec'] as const;
 export const CSV_COLUMNS: readonly string[] = ['runId', 'state', ...FIELDS.map((f) => f.key), ...METRICS];
 
 const num = (x: number | null): string => (x === null ? '' : String(x)); // String(NaN) = 'NaN', String(Infinity) = 'Infinity'
@@ -32,7 +35,7 @@ export function rowsToCsv(rows: readonly RunRow[]): string {
       const v = r.config[f.key];
       return Array.isArray(v) ? v.join(',') : String(v);
     });
-    const cells = [r.runId, r.state, ...cfg, num(r.finalLoss), num(r.bestLoss), num(r.evalLoss), num(r.divergedStep), num(r.stepsPerSec)];
+    const cells = [r.runId, r.state, ...cfg, num(r.finalLoss), num(r.bestLoss), num(r.evalLoss), num(r.pretrainEvalLoss), num(r.divergedStep), num(r.stepsPerSec)];
     lines.push(cells.map(quote).join(','));
   }
   return lines.join('\n') + '\n';
@@ -76,7 +79,7 @@ export function csvToRows(text: string): RunRow[] {
     const { config, errors } = validateConfig(raw);
     if (errors.length) throw new Error(`CSV row ${i + 2}: ${errors[0]}`);
     const d = get('divergedStep');
-    return { runId: get('runId'), state: get('state') as RunRow['state'], config, finalLoss: Number(get('finalLoss')), bestLoss: Number(get('bestLoss')), evalLoss: Number(get('evalLoss')), divergedStep: d === '' ? null : Number(d), stepsPerSec: Number(get('stepsPerSec')) };
+    return { runId: get('runId'), state: get('state') as RunRow['state'], config, finalLoss: Number(get('finalLoss')), bestLoss: Number(get('bestLoss')), evalLoss: Number(get('evalLoss')), pretrainEvalLoss: Number(get('pretrainEvalLoss')), divergedStep: d === '' ? null : Number(d), stepsPerSec: Number(get('stepsPerSec')) };
   });
 }
 
@@ -87,15 +90,24 @@ type Json = number | string | boolean | null | Json[] | { [k: string]: Json };
 const enc = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 const dec = (x: unknown): number => (typeof x === 'number' ? x : x === 'NaN' || x === 'Infinity' || x === '-Infinity' ? Number(x) : NaN);
 
-/** Points as arrays: [step, loss, evalLoss | null, gradNorm, lr, stepsPerSec, divergedStep]. */
-function encPoint(p: MetricPoint): (number | string | null)[] {
-  return [p.step, enc(p.loss), p.evalLoss === undefined ? null : enc(p.evalLoss), enc(p.gradNorm), p.lr, enc(p.stepsPerSec), p.divergedStep];
+/**
+ * Points as arrays: [step, loss, evalLoss | null, gradNorm, lr, stepsPerSec, divergedStep], and for a
+ * model with several eval sets (the language model) an 8th item, every set's loss (evalLosses).
+ */
+function encPoint(p: MetricPoint): (number | string | null | (number | string)[])[] {
+  const a: (number | string | null | (number | string)[])[] = [p.step, enc(p.loss), p.evalLoss === undefined ? null : enc(p.evalLoss), enc(p.gradNorm), p.lr, enc(p.stepsPerSec), p.divergedStep];
+  if (p.evalLosses) a.push(p.evalLosses.map(enc));
+  return a;
 }
 
 function decPoint(a: unknown, where: string): MetricPoint {
-  if (!Array.isArray(a) || a.length !== 7) throw new Error(`${where}: a point must be [step, loss, evalLoss, gradNorm, lr, stepsPerSec, divergedStep]`);
+  if (!Array.isArray(a) || (a.length !== 7 && a.length !== 8)) throw new Error(`${where}: a point must be [step, loss, evalLoss, gradNorm, lr, stepsPerSec, divergedStep] (and evalLosses)`);
   const p: MetricPoint = { step: dec(a[0]), loss: dec(a[1]), gradNorm: dec(a[3]), lr: dec(a[4]), stepsPerSec: dec(a[5]), divergedStep: dec(a[6]) };
   if (a[2] !== null) p.evalLoss = dec(a[2]);
+  if (a.length === 8) {
+    if (!Array.isArray(a[7])) throw new Error(`${where}: evalLosses must be a list`);
+    p.evalLosses = a[7].map(dec);
+  }
   if (!Number.isInteger(p.step) || !Number.isInteger(p.divergedStep)) throw new Error(`${where}: step and divergedStep must be integers`);
   return p;
 }
@@ -120,7 +132,7 @@ export function sweepToJson(s: SweepRecord): string {
         config: r.config,
         axes: r.axes,
         status: encStatus(r.status),
-        summary: { finalLoss: enc(row.finalLoss), bestLoss: enc(row.bestLoss), evalLoss: enc(row.evalLoss), divergedStep: row.divergedStep, stepsPerSec: enc(row.stepsPerSec) },
+        summary: { finalLoss: enc(row.finalLoss), bestLoss: enc(row.bestLoss), evalLoss: enc(row.evalLoss), pretrainEvalLoss: enc(row.pretrainEvalLoss), divergedStep: row.divergedStep, stepsPerSec: enc(row.stepsPerSec) },
         points: r.points.map(encPoint),
       };
     }),
@@ -151,7 +163,7 @@ function decStatus(raw: unknown, where: string): RunStatus | null {
 function decAxes(raw: unknown, config: RunConfig, where: string): RunAxes {
   const a = raw as Partial<RunAxes> | null;
   if (!a || typeof a !== 'object' || typeof a.fft !== 'boolean' || typeof a.log2lr !== 'number') throw new Error(`${where}: axes missing or malformed`);
-  return { fft: a.fft, rank: config.r, log2lr: a.log2lr, alpha: typeof a.alpha === 'number' ? a.alpha : null, init: config.init, scaling: config.scaling, targets: config.targets.join(','), seed: config.seed, optimizer: config.optimizer, loraPlusRatio: config.loraPlusRatio };
+  return { fft: a.fft, rank: config.r, log2lr: a.log2lr, alpha: typeof a.alpha === 'number' ? a.alpha : null, init: config.init, scaling: config.scaling, targets: config.targets.join(','), lmTargets: formatTargetSet(config.lmTargets), seed: config.seed, optimizer: config.optimizer, loraPlusRatio: config.loraPlusRatio };
 }
 
 /** A sweep JSON file -> the sweep, or an Error whose message says what is wrong (nothing is changed). */

@@ -3,6 +3,7 @@
  * next to what the source found. Pure functions of the sweep (unit-tested with synthetic sweeps).
  */
 import { analyzeSweep, outcomeOf, panelKey, summarizeRun, type Panel } from './analysis';
+import { attnVsAllReport, learnsForgetsReport } from './lmPresetReports';
 import { formatFraction } from './theory';
 import type { Preset } from './presets';
 import type { SweepRecord, SweepRunRecord } from './types';
@@ -117,8 +118,11 @@ export function presetReport(p: Preset, s: SweepRecord, panels = analyzeSweep(s)
   switch (p.id) {
     case 'mua-a1':
     case 'mua-a-inv-r':
+    case 'lm-mua-a1':
+    case 'lm-mua-a-inv-r':
       return panels.flatMap((q) => [slopeLine(q), optimaLine(q)]);
     case 'mua-b1-fft':
+    case 'lm-mua-b1-fft':
     case 'lora-vs-fft':
       return panels.flatMap((q) => [slopeLine(q), fftVsLora(q) ?? optimaLine(q)]);
     case 'rslora':
@@ -131,5 +135,9 @@ export function presetReport(p: Preset, s: SweepRecord, panels = analyzeSweep(s)
       return multiEpochReport(s);
     case 'adamw-sgd':
       return optimizerReport(s);
+    case 'lm-attn-vs-all':
+      return attnVsAllReport(s);
+    case 'lm-learns-forgets':
+      return learnsForgetsReport(s);
   }
 }

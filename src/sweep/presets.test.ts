@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../config/schema';
+import { DEFAULT_CONFIG, TASK_PRESETS } from '../config/schema';
+import { ALL_CELLS, targetParams } from '../tasks/lmTargets';
 import { buildGrid, gridErrors } from './grid';
-import { presetById, presetDef, presetSettings, PRESETS } from './presets';
+import { ALL_RANK, QV_CELLS, QV_RANK } from './lmPresets';
+import { presetById, presetDef, presetSettings, presetTask, PRESETS } from './presets';
 import { presetReport } from './presetReports';
 import { syntheticSweep } from './synthetic';
 
@@ -24,6 +26,52 @@ describe('presets', () => {
     const p = presetById('alpha-lr')!;
     expect(presetSettings(p, base)).toMatchObject({ weightDecay: 0, clip: 0, lora_dropout: 0 });
     expect(presetDef(p, 'full', base).loraPlusRatios).toEqual([1, 4]);
+  });
+});
+
+const LM_IDS = ['lm-mua-a1', 'lm-mua-a-inv-r', 'lm-mua-b1-fft', 'lm-attn-vs-all', 'lm-learns-forgets'];
+
+describe('language-model presets', () => {
+  it('are the presets whose settings say task lm', () => {
+    expect(PRESETS.filter((p) => presetTask(p) === 'lm').map((p) => p.id)).toEqual(LM_IDS);
+  });
+
+  it.each(LM_IDS)('%s: at most 24 runs of 100 steps, and a handful of 20 steps at the quick scale', (id) => {
+    const p = presetById(id)!;
+    for (const [scale, maxRuns, steps] of [['full', 24, 100], ['quick', 9, 20]] as const) {
+      const cfg = presetSettings(p, base, scale);
+      const def = presetDef(p, scale, cfg);
+      expect(gridErrors(def, cfg)).toEqual([]);
+      const runs = buildGrid(def, cfg);
+      expect(runs.length).toBeGreaterThanOrEqual(scale === 'full' ? 18 : 6);
+      expect(runs.length).toBeLessThanOrEqual(maxRuns);
+      for (const r of runs) expect(r.config).toMatchObject({ task: 'lm', steps, lmData: 'shakespeare', seqLen: 64, batch: 4 });
+      // FFT trains the same projections in full
+      for (const r of runs.filter((x) => x.axes.fft)) expect(r.config.mode).toBe('fft');
+    }
+  });
+
+  it('lm-attn-vs-all: q,v and all seven projections at ranks with an equal trainable-parameter budget', () => {
+    expect([QV_RANK, ALL_RANK]).toEqual([24, 5]);
+    const qv = targetParams(QV_CELLS, 'lora', QV_RANK);
+    const all = targetParams(ALL_CELLS, 'lora', ALL_RANK);
+    expect([qv, all]).toEqual([24 * 1024, 5 * 4928]);
+    expect(Math.abs(qv / all - 1)).toBeLessThan(0.003);
+    const p = presetById('lm-attn-vs-all')!;
+    const runs = buildGrid(presetDef(p, 'full', presetSettings(p, base)), presetSettings(p, base));
+    expect(new Set(runs.map((r) => `${r.axes.lmTargets} r=${r.axes.rank}`))).toEqual(new Set(['q+v r=5', 'q+v r=24', 'all r=5', 'all r=24']));
+    expect(runs.length).toBe(24);
+  });
+
+  it('applying a preset of the other task switches the page to it, with that task\'s settings', () => {
+    const lmPreset = presetById('lm-learns-forgets')!;
+    const onLm = presetSettings(lmPreset, base);
+    expect(onLm).toMatchObject({ ...TASK_PRESETS.lm, task: 'lm', steps: 100 });
+    const toy = presetSettings(presetById('mua-a1')!, { ...onLm, lr: 0.5 });
+    expect(toy).toMatchObject({ ...TASK_PRESETS.toy, task: 'toy' });
+    // on its own task, a preset changes only its few settings
+    expect(presetSettings(presetById('mua-a1')!, { ...base, lr: 0.5 }).lr).toBe(0.5);
+    expect(presetSettings(lmPreset, { ...onLm, lr: 0.5, weightDecay: 0 })).toMatchObject({ lr: 0.5, weightDecay: 0 });
   });
 });
 

@@ -6,13 +6,20 @@
  * Sizes: on the default task (width 128, 400 steps) every preset is at most ~90 runs, a few minutes on a
  * laptop GPU. The "quick" scale keeps at most 2 values per axis and 3 learning rates, for tests and for
  * a first look on a slow (software) GPU. Ranks above the current width are dropped.
+ *
+ * A preset belongs to a task: the language model's (lmPresets.ts) set task 'lm' in their settings, the
+ * rest are the toy's. Applying a preset of the other task switches the page to it (with that task's
+ * TASK_PRESETS, as switching by hand does).
  */
-import type { RunConfig } from '../config/schema';
+import { TASK_PRESETS, type RunConfig } from '../config/schema';
 import { DEFAULT_SWEEP, lrValues } from './grid';
 import type { HeatAxis } from './heatmap';
+import { LM_PRESETS } from './lmPresets';
 import type { SweepDef } from './types';
 
-export type PresetId = 'mua-a1' | 'mua-a-inv-r' | 'mua-b1-fft' | 'rslora' | 'alpha-rank' | 'alpha-lr' | 'lora-vs-fft' | 'multi-epoch' | 'adamw-sgd';
+export type PresetId =
+  | 'mua-a1' | 'mua-a-inv-r' | 'mua-b1-fft' | 'rslora' | 'alpha-rank' | 'alpha-lr' | 'lora-vs-fft' | 'multi-epoch' | 'adamw-sgd'
+  | 'lm-mua-a1' | 'lm-mua-a-inv-r' | 'lm-mua-b1-fft' | 'lm-attn-vs-all' | 'lm-learns-forgets';
 
 export interface Preset {
   id: PresetId;
@@ -21,10 +28,12 @@ export interface Preset {
   /** What the source found, in a sentence or two. */
   found: string;
   def: Partial<SweepDef>;
-  /** Settings the finding depends on (everything else stays as it is). */
+  /** Settings the finding depends on (everything else stays as it is); `task` says whose preset it is. */
   settings?: Partial<RunConfig>;
+  /** What the quick scale changes beyond its usual shrinking (e.g. fewer steps). */
+  quick?: { def?: Partial<SweepDef>; settings?: Partial<RunConfig> };
   /** Which view shows the finding best. */
-  view: { overlay?: boolean; heatmap?: [HeatAxis, HeatAxis]; curves?: boolean };
+  view: { overlay?: boolean; heatmap?: [HeatAxis, HeatAxis]; curves?: boolean; forgetting?: boolean };
 }
 
 const MUA = 'muA paper (Chen, Villar, Hayou): Learning Rate Scaling across LoRA Ranks and Transfer to Full Finetuning';
@@ -107,7 +116,13 @@ export const PRESETS: readonly Preset[] = [
     settings: { schedule: 'cosine' },
     view: { overlay: true },
   },
+  ...LM_PRESETS,
 ];
+
+/** The task a preset runs on. */
+export function presetTask(p: Preset): RunConfig['task'] {
+  return p.settings?.task ?? 'toy';
+}
 
 export function presetById(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);
@@ -128,11 +143,14 @@ export function presetDef(p: Preset, scale: 'full' | 'quick', base: RunConfig): 
     if (xs.length > 3) def.lr = { from: xs[0], to: xs[xs.length - 1], step: (xs[xs.length - 1] - xs[0]) / 2 };
     if (def.alpha) def.alpha = { ...def.alpha, values: ends(def.alpha.values) };
     def.loraPlusRatios = ends(def.loraPlusRatios);
+    Object.assign(def, structuredClone(p.quick?.def ?? {}));
   }
   return def;
 }
 
-/** The settings for a preset: the current ones with the preset's few changes. */
-export function presetSettings(p: Preset, base: RunConfig): RunConfig {
-  return { ...base, ...p.settings };
+/** The settings for a preset: the current ones with the preset's few changes, on the preset's task. */
+export function presetSettings(p: Preset, base: RunConfig, scale: 'full' | 'quick' = 'full'): RunConfig {
+  const task = presetTask(p);
+  const switched = base.task === task ? {} : { task, ...TASK_PRESETS[task] };
+  return { ...base, ...switched, ...p.settings, ...(scale === 'quick' ? p.quick?.settings : {}) };
 }

@@ -1,6 +1,8 @@
 /**
  * Synthetic sweeps for tests: the grid of a definition, each run "trained" by a formula that gives its
- * final loss (a flat tail of logged points at that value), or marks it diverged / collapsed.
+ * final loss (a flat tail of logged points at that value), or marks it diverged / collapsed. For the
+ * language model, `evals` gives a finished run's held-out losses (fine-tuning text, pretraining text) at
+ * its first logged point (step 1: the base, about) and at its last.
  */
 import { DEFAULT_CONFIG, type RunConfig } from '../config/schema';
 import type { MetricPoint, RunStatus } from '../engine/protocol';
@@ -22,7 +24,9 @@ export function flatTail(start: number, final: number, n = 10, every = 10): Metr
   }));
 }
 
-export function syntheticSweep(partial: Partial<SweepDef>, outcome: (run: GridRun) => Outcome, base: RunConfig = { ...DEFAULT_CONFIG }): SweepRecord {
+export type SyntheticEvals = (run: GridRun) => { first: number[]; last: number[] };
+
+export function syntheticSweep(partial: Partial<SweepDef>, outcome: (run: GridRun) => Outcome, base: RunConfig = { ...DEFAULT_CONFIG }, evals?: SyntheticEvals): SweepRecord {
   const def: SweepDef = { ...structuredClone(DEFAULT_SWEEP as SweepDef), ...partial };
   const runs = buildGrid(def, base).map((g, i) => {
     const o = outcome(g);
@@ -38,7 +42,13 @@ export function syntheticSweep(partial: Partial<SweepDef>, outcome: (run: GridRu
     const state = o === 'collapsed' ? 'collapsed' : 'done';
     // An ok run starts above where it ends (else it would count as collapsed).
     const start = o === 'collapsed' ? 1 : Math.max(1, 2 * final);
-    return { ...g, runId, status: { state, step: g.config.steps, stepsPerSec: 100, finalLoss: final } as RunStatus, points: flatTail(start, final) };
+    const points = flatTail(start, final);
+    if (evals) {
+      const { first, last } = evals(g);
+      points[0] = { ...points[0], evalLoss: first[0], evalLosses: first };
+      points[points.length - 1] = { ...points[points.length - 1], evalLoss: last[0], evalLosses: last };
+    }
+    return { ...g, runId, status: { state, step: g.config.steps, stepsPerSec: 100, finalLoss: final } as RunStatus, points };
   });
   return { id: 'syn', name: 'synthetic', createdAt: 0, def, base, state: 'done', runs };
 }

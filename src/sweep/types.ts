@@ -19,8 +19,10 @@ export interface SweepDef {
   alpha: { kind: 'alphaEff' | 'loraAlpha'; values: number[] } | null;
   inits: InitScheme[];
   scalings: Scaling[];
-  /** Each item is one set of adapted layers (PEFT target_modules). */
+  /** Toy task: each item is one set of adapted layers (PEFT target_modules). */
   targets: number[][];
+  /** Language model: each item is one set of adapted projections, as cells of RunConfig.lmTargets. */
+  lmTargets: number[][];
   seeds: number[];
   optimizers: Optimizer[];
   /** LoRA+ ratio lr(B) / lr(A): with alpha, it shows the alpha-vs-learning-rate equivalence exactly. */
@@ -40,6 +42,8 @@ export interface RunAxes {
   init: InitScheme;
   scaling: Scaling;
   targets: string;
+  /** The language model's target set by name (src/tasks/lmTargets.ts: 'q+v', 'all', ...). */
+  lmTargets: string;
   seed: number;
   optimizer: Optimizer;
   loraPlusRatio: number;

@@ -2,11 +2,12 @@
  * The sweep definition in the URL, beside the settings, under keys that start with `sweep.`:
  *   sweep.ranks=1,2,4  sweep.lr=-10,-1,0.5 (from,to,step in log2)  sweep.alphaEff=1,2 | sweep.loraAlpha=8,16
  *   sweep.init=initA,initB  sweep.scaling=standard,rslora  sweep.targets=1_2,1 (sets joined by '_')
+ *   sweep.lmTargets=0_2_7_9,0_1_2 (the language model's target sets, as cells of lmTargets)
  *   sweep.seeds=1,2  sweep.optimizer=adamw,sgd  sweep.loraPlus=1,4  sweep.fft=1
  * Only what differs from DEFAULT_SWEEP is written. Reading is lenient like the settings: a bad value
  * keeps the default, with a notice naming the key.
  */
-import { FIELDS } from '../config/schema';
+import { FIELDS, LM_CELLS } from '../config/schema';
 import { DEFAULT_SWEEP } from './grid';
 import type { SweepDef } from './types';
 
@@ -25,6 +26,7 @@ export function sweepToQuery(def: SweepDef): string {
   if (def.inits.length) p.push(`init=${def.inits.join(',')}`);
   if (def.scalings.length) p.push(`scaling=${def.scalings.join(',')}`);
   if (def.targets.length) p.push(`targets=${def.targets.map((t) => t.join('_')).join(',')}`);
+  if (def.lmTargets.length) p.push(`lmTargets=${def.lmTargets.map((t) => t.join('_')).join(',')}`);
   if (def.seeds.length) p.push(`seeds=${nums(def.seeds)}`);
   if (def.optimizers.length) p.push(`optimizer=${def.optimizers.join(',')}`);
   if (def.loraPlusRatios.length) p.push(`loraPlus=${nums(def.loraPlusRatios)}`);
@@ -100,10 +102,14 @@ export function partsToSweep(parts: Record<string, string>): { def: SweepDef; no
         else def.optimizers = xs as SweepDef['optimizers'];
         break;
       }
-      case 'targets': {
-        const sets = raw.split(',').map((s) => numList(s.replace(/_/g, ','), (x) => Number.isInteger(x) && x >= 1));
-        if (sets.length > 0 && sets.every((s) => s !== null)) def.targets = sets.map((s) => [...new Set(s!)].sort((a, b) => a - b));
-        else bad(key, 'is not a list of layer sets like 1_2,1');
+      case 'targets':
+      case 'lmTargets': {
+        const lo = key === 'targets' ? 1 : 0;
+        const hi = key === 'targets' ? Infinity : LM_CELLS - 1;
+        const sets = raw.split(',').map((s) => numList(s.replace(/_/g, ','), (x) => Number.isInteger(x) && x >= lo && x <= hi));
+        const ok = sets.length > 0 && sets.every((s) => s !== null);
+        if (ok) def[key] = sets.map((s) => [...new Set(s!)].sort((a, b) => a - b));
+        else bad(key, key === 'targets' ? 'is not a list of layer sets like 1_2,1' : `is not a list of cell sets like 0_2_7_9,3 (cells 0..${LM_CELLS - 1})`);
         break;
       }
       case 'seeds': {

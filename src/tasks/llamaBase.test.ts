@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../export/safetensors';
 import { llamaForward, llamaTensorShapes } from '../ref/llama';
+import { BASE_SHAPE } from './llamaBaseShape';
 import { llamaShapeFromConfig } from './llamaConfig';
 
 const dir = new URL('../../public/models/tiny-llama-kjv/', import.meta.url);
@@ -21,6 +22,10 @@ const shape = llamaShapeFromConfig(JSON.parse(read('config.json').toString()));
 const bytes = new Uint8Array(read('model.safetensors'));
 
 describe('shipped base model', () => {
+  it('its config.json is the shape the page assumes (BASE_SHAPE)', () => {
+    expect(shape).toEqual(BASE_SHAPE);
+  });
+
   it('model.safetensors is the file the pretraining script recorded', () => {
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(training.model_safetensors_sha256);
   });

@@ -4,8 +4,9 @@
  * with no box ticked) is not swept: its value comes from the settings.
  */
 import { useEffect, useState } from 'react';
-import type { InitScheme } from '../../config/schema';
+import type { InitScheme, RunConfig } from '../../config/schema';
 import { lrValues } from '../../sweep/grid';
+import { formatTargetSets, parseTargetSets } from '../../tasks/lmTargets';
 import type { SweepDef } from '../../sweep/types';
 import { optionText } from '../fields';
 
@@ -76,7 +77,8 @@ function Checks<T extends string>(props: { label: string; options: readonly T[];
 
 const csv = (xs: number[]) => xs.join(', ');
 
-export function AxisEditors({ def, onChange }: { def: SweepDef; onChange(def: SweepDef): void }) {
+/** The task's axes: the toy's target layers, or the language model's target modules (the other is not read). */
+export function AxisEditors({ def, task, onChange }: { def: SweepDef; task: RunConfig['task']; onChange(def: SweepDef): void }) {
   const set = (patch: Partial<SweepDef>) => onChange({ ...def, ...patch });
   const lrs = lrValues(def.lr);
   const lrNum = (key: 'from' | 'to' | 'step', label: string) => (
@@ -111,7 +113,11 @@ export function AxisEditors({ def, onChange }: { def: SweepDef; onChange(def: Sw
       <Checks<InitScheme> label="Init schemes" options={['initA', 'initB', 'peft', 'gaussian']} value={def.inits} onChange={(inits) => set({ inits })} />
       <Checks label="Scaling rules" options={['standard', 'rslora'] as const} value={def.scalings} onChange={(scalings) => set({ scalings })} />
       <Checks label="Optimizers" options={['adamw', 'sgd'] as const} value={def.optimizers} onChange={(optimizers) => set({ optimizers })} />
-      <TextList label="Target layers" help="Sets of adapted layers, e.g. 1+2; 2" value={def.targets} format={(t) => t.map((s) => s.join('+')).join('; ')} parse={parseTargets} onCommit={(targets) => set({ targets })} />
+      {task === 'lm' ? (
+        <TextList<number[]> label="Target modules" help="Sets of adapted projections, e.g. q+v; all (q, k, v, o, gate, up, down; q@1 = layer 1 only)" value={def.lmTargets} format={formatTargetSets} parse={parseTargetSets} onCommit={(lmTargets) => set({ lmTargets })} />
+      ) : (
+        <TextList label="Target layers" help="Sets of adapted layers, e.g. 1+2; 2" value={def.targets} format={(t) => t.map((s) => s.join('+')).join('; ')} parse={parseTargets} onCommit={(targets) => set({ targets })} />
+      )}
       <TextList label="Seeds" help="Each seed repeats the grid with new data and initial draws; curves average over seeds" value={def.seeds} format={csv} parse={parseSeeds} onCommit={(seeds) => set({ seeds })} />
       <TextList label="LoRA+ ratios" help="lr(B) / lr(A)" value={def.loraPlusRatios} format={csv} parse={parsePlus} onCommit={(loraPlusRatios) => set({ loraPlusRatios })} />
       <label className="axis inline">

@@ -3,6 +3,7 @@
  * final loss is measured) solid, eval loss dashed, against step, on a log axis.
  */
 import { CartesianGrid, Line, LineChart, XAxis, YAxis } from 'recharts';
+import type { LossView } from '../../metrics/bits';
 import { emaSmooth } from '../../metrics/ema';
 import type { SweepRunRecord } from '../../sweep/types';
 import { ChartPanel } from './ChartPanel';
@@ -12,22 +13,22 @@ import { fmt, logTicks } from '../../format';
 const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7a5195', '#444444'];
 const SMOOTHING = 0.6;
 
-function curves(run: SweepRunRecord) {
+function curves(run: SweepRunRecord, of: LossView['of']) {
   const ok = run.points.filter((p) => Number.isFinite(p.loss) && p.loss > 0);
   const smooth = emaSmooth(ok.map((p) => p.loss), SMOOTHING);
-  const train = ok.map((p, i) => ({ step: p.step, y: smooth[i] }));
-  const evals = run.points.filter((p) => p.evalLoss !== undefined && Number.isFinite(p.evalLoss) && p.evalLoss > 0).map((p) => ({ step: p.step, y: p.evalLoss! }));
+  const train = ok.map((p, i) => ({ step: p.step, y: of(smooth[i]) }));
+  const evals = run.points.filter((p) => p.evalLoss !== undefined && Number.isFinite(p.evalLoss) && p.evalLoss > 0).map((p) => ({ step: p.step, y: of(p.evalLoss!) }));
   return { train, evals };
 }
 
-export function CurvesChart({ runs, file, onRemove }: { runs: SweepRunRecord[]; file: string; onRemove(runId: string): void }) {
-  const drawn = runs.map((r, i) => ({ run: r, colour: COLOURS[i % COLOURS.length], ...curves(r) }));
+export function CurvesChart({ runs, view, file, onRemove }: { runs: SweepRunRecord[]; view: LossView; file: string; onRemove(runId: string): void }) {
+  const drawn = runs.map((r, i) => ({ run: r, colour: COLOURS[i % COLOURS.length], ...curves(r, view.of) }));
   const ys = drawn.flatMap((d) => [...d.train, ...d.evals].map((p) => p.y));
   const lo = ys.length ? Math.min(...ys) / 1.2 : 0.01;
   const hi = ys.length ? Math.max(...ys) * 1.2 : 1;
   const maxStep = Math.max(1, ...runs.map((r) => r.config.steps));
   return (
-    <ChartPanel title="Loss curves of picked runs" file={`${file}-curves`} note={`Training loss smoothed (EMA ${SMOOTHING}) solid, eval loss dashed.`}>
+    <ChartPanel title="Loss curves of picked runs" file={`${file}-curves`} note={`Training loss smoothed (EMA ${SMOOTHING}) solid, eval loss${view.unit ? ' on the fine-tuning text' : ''} dashed${view.unit ? `, in ${view.unit}` : ''}.`}>
       <div className="chart" data-testid="sweep-curves" data-runs={JSON.stringify(runs.map((r) => r.runId))}>
         {runs.length === 0 ? (
           <p className="empty">Click a point on the chart above, or a row of the table, to show its loss curve here.</p>

@@ -4,6 +4,7 @@
  * all diverged or collapsed in grey with their label.
  */
 import { useMemo } from 'react';
+import type { LossView } from '../../metrics/bits';
 import { buildHeatmap, HEAT_AXIS_LABEL, type HeatAxis } from '../../sweep/heatmap';
 import type { SweepRunRecord } from '../../sweep/types';
 import { ChartPanel } from './ChartPanel';
@@ -18,6 +19,7 @@ const BOTTOM = 40;
 
 interface Props {
   runs: SweepRunRecord[];
+  view: LossView;
   axes: HeatAxis[];
   x: HeatAxis;
   y: HeatAxis;
@@ -27,7 +29,7 @@ interface Props {
   file: string;
 }
 
-export function Heatmap({ runs, axes, x, y, onAxes, onHover, onPick, file }: Props) {
+export function Heatmap({ runs, view, axes, x, y, onAxes, onHover, onPick, file }: Props) {
   const h = useMemo(() => buildHeatmap(runs, x, y), [runs, x, y]);
   const vals = h.cells.filter((c) => c.outcome === 'ok').map((c) => Math.log(c.value));
   const [lo, hi] = vals.length ? [Math.min(...vals), Math.max(...vals)] : [0, 1];
@@ -45,7 +47,7 @@ export function Heatmap({ runs, axes, x, y, onAxes, onHover, onPick, file }: Pro
   );
   return (
     <ChartPanel
-      title="Final loss over two axes"
+      title={`Final loss${view.suffix} over two axes`}
       file={`${file}-heatmap`}
       head={
         <span className="heat-axes">
@@ -79,7 +81,7 @@ export function Heatmap({ runs, axes, x, y, onAxes, onHover, onPick, file }: Pro
             const ok = c.outcome === 'ok';
             const fill = ok ? colour(c.value) : c.outcome === 'pending' ? '#f3f4f7' : '#c9ccd3';
             const dark = ok && (hi > lo ? (Math.log(c.value) - lo) / (hi - lo) : 0.5) < 0.55;
-            const text = ok ? fmt(c.value) : c.outcome === 'diverged' ? 'div' : c.outcome === 'collapsed' ? 'col' : '';
+            const text = ok ? fmt(view.of(c.value)) : c.outcome === 'diverged' ? 'div' : c.outcome === 'collapsed' ? 'col' : '';
             return (
               <g
                 key={`${c.x}/${c.y}`}

@@ -6,6 +6,7 @@
  */
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, ComposedChart, Line, Scatter, XAxis, YAxis } from 'recharts';
+import type { LossView } from '../../metrics/bits';
 import type { Panel } from '../../sweep/analysis';
 import { ChartPanel } from './ChartPanel';
 import { muaData, type Dot } from './muaData';
@@ -14,6 +15,8 @@ import { fmt, logTicks } from '../../format';
 
 interface Props {
   panels: Panel[];
+  /** How losses are shown (the language model's in bits per byte). */
+  view: LossView;
   file: string;
   selected: readonly string[];
   onPick(runId: string): void;
@@ -26,8 +29,8 @@ type ShapeProps = { cx?: number; cy?: number; payload?: Dot };
  * Memoised, with shape callbacks that keep their identity: Recharts remounts a custom shape whose function
  * changes, and a point remounted between mousedown and mouseup (a hover re-render) never gets its click.
  */
-export const MuaChart = memo(function MuaChart({ panels, file, selected, onPick, onHover }: Props) {
-  const data = useMemo(() => muaData(panels), [panels]);
+export const MuaChart = memo(function MuaChart({ panels, view, file, selected, onPick, onHover }: Props) {
+  const data = useMemo(() => muaData(panels, view.of), [panels, view]);
   const [lo, hi] = data.yDomain;
 
   const dot = useCallback((p: ShapeProps) => {
@@ -80,7 +83,7 @@ export const MuaChart = memo(function MuaChart({ panels, file, selected, onPick,
           <ComposedChart responsive style={{ width: '100%', height: 360 }} margin={{ top: 10, right: 16, bottom: 22, left: 4 }}>
             <CartesianGrid stroke="#e8ebf1" />
             <XAxis type="number" dataKey="x" domain={data.xDomain} allowDataOverflow ticks={data.xTicks} label={{ value: 'log2(learning rate)', position: 'insideBottom', offset: -12 }} />
-            <YAxis type="number" dataKey="y" scale="log" domain={[lo, hi]} allowDataOverflow ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmt(v)} width={72} label={{ value: 'final loss', angle: -90, position: 'insideLeft', offset: 10 }} />
+            <YAxis type="number" dataKey="y" scale="log" domain={[lo, hi]} allowDataOverflow ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmt(v)} width={72} label={{ value: `final loss${view.suffix}`, angle: -90, position: 'insideLeft', offset: 10 }} />
             {data.series.map((s) => (
               <Line key={`l-${s.name}`} data={s.line} dataKey="y" type="linear" stroke={s.colour} strokeWidth={s.fft ? 2.2 : 1.8} strokeDasharray={s.dash || undefined} dot={false} activeDot={false} isAnimationActive={false} legendType="none" name={s.name} />
             ))}

@@ -6,8 +6,8 @@ import { useEffect, useMemo } from 'react';
 import { fmt, formatBytes } from '../../format';
 import { calibrationKey, useLab } from '../../store/store';
 import { calibrationConfig, estimateSeconds, formatDuration, limitsError, sweepMemory, type SweepMemory } from '../../sweep/estimate';
-import { buildGrid, gridErrors } from '../../sweep/grid';
-import { presetDef, presetSettings, PRESETS, type Preset } from '../../sweep/presets';
+import { buildGrid, gridErrors, taskAxes } from '../../sweep/grid';
+import { presetDef, presetSettings, presetTask, PRESETS, type Preset } from '../../sweep/presets';
 import { isFinished, type GridRun } from '../../sweep/types';
 import type { RunConfig } from '../../config/schema';
 import { AxisEditors } from './AxisEditors';
@@ -18,33 +18,45 @@ function useLimits() {
   return gpu.state === 'ready' ? gpu.adapter.limits : null;
 }
 
-/** One click: the preset's settings and sweep, then run it. */
+/** One click: the preset's settings (on its task) and sweep, then run it. */
 export function runPreset(p: Preset): void {
   const lab = useLab.getState();
-  const settings = presetSettings(p, lab.config);
-  lab.setConfig(settings);
-  const scale = useLab.getState().sweepScale;
+  const scale = lab.sweepScale;
+  lab.setConfig(presetSettings(p, lab.config, scale));
   useLab.getState().setSweepDef(presetDef(p, scale, useLab.getState().config));
   useLab.getState().startSweep({ name: `${p.title}${scale === 'quick' ? ' (quick)' : ''}`, presetId: p.id });
 }
 
+const TASK_GROUP: Record<RunConfig['task'], string> = { toy: 'Toy MLP', lm: 'Language model (tiny Llama fine-tuned on Shakespeare)' };
+
+/** The presets in two labelled groups, the page's task first; one of the other task switches the page to it. */
 function Presets({ disabled }: { disabled: boolean }) {
   const scale = useLab((s) => s.sweepScale);
+  const task = useLab((s) => s.config.task);
+  const order: RunConfig['task'][] = task === 'lm' ? ['lm', 'toy'] : ['toy', 'lm'];
   return (
     <div className="presets">
       <div className="presets-head">
         <h3>Reproduce a finding</h3>
-        <label className="inline" title="At most 2 values per axis and 3 learning rates: a first look, or a slow (software) GPU">
+        <label className="inline" title="At most 2 values per axis and 3 learning rates (the language model's presets also train 20 steps): a first look, or a slow (software) GPU">
           <input type="checkbox" checked={scale === 'quick'} onChange={(e) => useLab.getState().setSweepScale(e.target.checked ? 'quick' : 'full')} /> Quick
         </label>
       </div>
-      <div className="preset-buttons">
-        {PRESETS.map((p) => (
-          <button key={p.id} type="button" disabled={disabled} onClick={() => runPreset(p)} title={`${p.found}\n\nSource: ${p.source}`} data-preset={p.id}>
-            {p.title}
-          </button>
-        ))}
-      </div>
+      {order.map((t) => (
+        <div key={t} className="preset-group" data-task={t}>
+          <h4>
+            {TASK_GROUP[t]}
+            {t !== task && <small className="muted"> · switches the task</small>}
+          </h4>
+          <div className="preset-buttons">
+            {PRESETS.filter((p) => presetTask(p) === t).map((p) => (
+              <button key={p.id} type="button" disabled={disabled} onClick={() => runPreset(p)} title={`${p.found}\n\nSource: ${p.source}`} data-preset={p.id}>
+                {p.title}
+              </button>
+            ))}
+          </div>
+        </div>
+      ))}
     </div>
   );
 }
@@ -61,7 +73,7 @@ function useEstimate(): Est {
     if (errors.length) return { errors };
     const runs = buildGrid(def, config);
     const mem = sweepMemory(runs);
-    const tooBig = limitsError(mem, def, limits);
+    const tooBig = limitsError(mem, taskAxes(def, config.task), limits);
     return { errors: tooBig ? [tooBig] : [], runs, mem, cal: calibrationConfig(runs, config) };
   }, [def, config, limits]);
 }
@@ -122,6 +134,7 @@ function Progress() {
 
 export function SweepControls() {
   const def = useLab((s) => s.sweepDef);
+  const task = useLab((s) => s.config.task);
   const active = useLab((s) => s.activeSweep);
   const gpuReady = useLab((s) => s.gpu.state === 'ready');
   const est = useEstimate();
@@ -130,7 +143,7 @@ export function SweepControls() {
       <Presets disabled={!gpuReady || !!active} />
       <h3>Or define a grid</h3>
       <p className="muted">Everything that is not an axis comes from the settings above (task, steps, batch, optimizer…).</p>
-      <AxisEditors def={def} onChange={(d) => useLab.getState().setSweepDef(d)} />
+      <AxisEditors def={def} task={task} onChange={(d) => useLab.getState().setSweepDef(d)} />
       <Estimate est={est} />
       <div className="buttons">
         <button type="button" className="primary" disabled={!gpuReady || !!active || est.errors.length > 0} onClick={() => useLab.getState().startSweep()}>

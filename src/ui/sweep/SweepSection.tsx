@@ -1,9 +1,11 @@
 /**
  * The Sweeps section of the page: controls and kept sweeps, then the viewed sweep's results: the preset's
  * finding next to what this run shows, the muA chart, optimal lr vs rank, loss curves of picked runs,
- * the heatmap over two axes, and the table of every run.
+ * the heatmap over two axes, and the table of every run. A language-model sweep adds the learned vs
+ * forgotten scatter (first, when its preset is about that) and shows its losses in bits per byte.
  */
 import { useMemo, useState } from 'react';
+import { lossView } from '../../metrics/bits';
 import { useLab } from '../../store/store';
 import { analyzeSweep } from '../../sweep/analysis';
 import { sweptAxes, type HeatAxis } from '../../sweep/heatmap';
@@ -12,6 +14,7 @@ import { presetReport } from '../../sweep/presetReports';
 import type { SweepRecord } from '../../sweep/types';
 import { fileStem } from './chartExport';
 import { CurvesChart } from './CurvesChart';
+import { ForgettingChart } from './ForgettingChart';
 import { Heatmap } from './Heatmap';
 import { MuaChart } from './MuaChart';
 import { OptLrChart } from './OptLrChart';
@@ -59,6 +62,8 @@ function Results({ sweep }: { sweep: SweepRecord }) {
   // Train vs eval is the point of some presets: their curves show until runs are picked by hand.
   const picked = selected.length === 0 && preset?.view.curves ? sweep.runs.filter((r) => r.points.length > 0) : sweep.runs.filter((r) => selected.includes(r.runId));
   const hoveredRun = sweep.runs.find((r) => r.runId === hovered);
+  const view = lossView(sweep.base.task);
+  const forgetting = sweep.base.task === 'lm' && <ForgettingChart runs={sweep.runs} file={file} selected={selected} onPick={toggle} onHover={setHovered} />;
   return (
     <div className="sweep-results" data-sweep-id={sweep.id}>
       <PresetNote sweep={sweep} lines={lines} />
@@ -77,14 +82,16 @@ function Results({ sweep }: { sweep: SweepRecord }) {
       )}
       <RunCard run={hoveredRun} />
       <div className="sweep-charts">
-        <MuaChart panels={shown} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
+        {preset?.view.forgetting && forgetting}
+        <MuaChart panels={shown} view={view} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
         <OptLrChart panels={shown} file={file} />
-        <CurvesChart runs={picked} file={file} onRemove={toggle} />
+        <CurvesChart runs={picked} view={view} file={file} onRemove={toggle} />
         {axes.length >= 2 || (axes.length === 1 && axes[0] !== hx) ? (
-          <Heatmap runs={sweep.runs} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />
+          <Heatmap runs={sweep.runs} view={view} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />
         ) : null}
+        {!preset?.view.forgetting && forgetting}
       </div>
-      <RunsTable runs={sweep.runs} selected={selected} onToggle={toggle} onHover={setHovered} />
+      <RunsTable runs={sweep.runs} task={sweep.base.task} selected={selected} onToggle={toggle} onHover={setHovered} />
       <SweepExport sweep={sweep} selected={selected} />
     </div>
   );

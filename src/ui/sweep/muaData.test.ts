@@ -40,6 +40,19 @@ describe('muA chart data', () => {
   });
 });
 
+describe('muA chart data in bits per byte', () => {
+  it('shows every loss through the view (the optimum does not move)', () => {
+    const nats = muaData(analyzeSweep(sweep));
+    const bits = muaData(analyzeSweep(sweep), (x) => x / Math.LN2);
+    const r16 = (d: typeof nats) => d.series[2];
+    expect(r16(bits).dots[3].loss).toBeCloseTo(r16(nats).dots[3].loss / Math.LN2, 12);
+    expect(r16(bits).optimum!.x).toBe(r16(nats).optimum!.x);
+    expect(r16(bits).optimum!.y).toBeCloseTo(r16(nats).optimum!.y / Math.LN2, 12);
+    expect(bits.yDomain[1]).toBeCloseTo(nats.yDomain[1] / Math.LN2, 12);
+    expect(JSON.parse(bits.json)[0].points[3][1]).toBeCloseTo(JSON.parse(nats.json)[0].points[3][1] / Math.LN2, 12);
+  });
+});
+
 describe('scales', () => {
   it('log ticks are 1-2-5 steps inside the range', () => {
     expect(logTicks(0.03, 0.7)).toEqual([0.05, 0.1, 0.2, 0.5]);

@@ -1,7 +1,8 @@
 /**
  * What the muA chart draws, from the analysis' panels: one series per curve (rank, or FFT), its colour
  * and dash, its points with diverged and collapsed runs clipped to the top edge of a log y axis, and the
- * optimum markers. Pure, unit-tested; the chart component only maps this to Recharts elements.
+ * optimum markers. Losses as shown (`of`: the language model's in bits per byte, see metrics/bits.ts).
+ * Pure, unit-tested; the chart component only maps this to Recharts elements.
  */
 import type { Curve, Outcome, Panel } from '../../sweep/analysis';
 import { DASHES, FFT_COLOUR, rankColour } from './scales';
@@ -41,7 +42,16 @@ export interface MuaData {
 /** Room above the highest ok point for the clipped markers of diverged and collapsed runs. */
 const TOP_ROOM = 1.35;
 
-export function muaData(panels: readonly Panel[]): MuaData {
+/** The panels with every loss (points and optima) as shown. */
+function shownPanels(panels: readonly Panel[], of: (loss: number) => number): readonly Panel[] {
+  return panels.map((p) => ({
+    ...p,
+    curves: p.curves.map((c) => ({ ...c, points: c.points.map((q) => ({ ...q, y: of(q.y) })), optimum: c.optimum && { ...c.optimum, y: of(c.optimum.y) } })),
+  }));
+}
+
+export function muaData(logged: readonly Panel[], of: (loss: number) => number = (x) => x): MuaData {
+  const panels = shownPanels(logged, of);
   const ranks = panels.flatMap((p) => p.curves.filter((c) => !c.fft).map((c) => c.rank!));
   let lo = Infinity;
   let hi = -Infinity;

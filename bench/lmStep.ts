@@ -14,6 +14,7 @@ import { checkLmStepper, checkTfjsLlama, referenceLoss, type LmStepCheck, type L
 import settings from './lmStepSettings.json';
 import { tfjsLlamaStep, type LmPeerArgs } from './tfjsLlama';
 import { ourLlamaStep } from './lmStepOurs';
+import { familyTable, timeDispatches } from './profile';
 import { plan, row, timeReps, type RepPlan, type RepStats } from './timing';
 import { CheckFailed, type BenchContext, type Measurement, type Row } from './types';
 
@@ -64,5 +65,20 @@ export async function measureLmStep(ctx: BenchContext, ours?: LmStepFactory): Pr
 
 export const lmStepBench: Measurement = {
   name: 'lmstep',
-  run: (ctx) => measureLmStep(ctx, (a) => ourLlamaStep(ctx.device, a)),
+  async run(ctx) {
+    const rows = await measureLmStep(ctx, (a) => ourLlamaStep(ctx.device, a));
+    // each kernel family's share of our step (timestamp queries, one pass per dispatch)
+    if (ctx.device.features.has('timestamp-query')) {
+      const a = await lmStepArgs(ctx.quick);
+      const s = await ourLlamaStep(ctx.device, a);
+      try {
+        await s.run(1);
+        const list = s.dispatches();
+        familyTable(ctx, `lm LoRA train step (${a.batch} x ${a.seq} tokens, r ${a.r}, ${a.targets.length} modules)`, list, await timeDispatches(ctx.device, list, ctx.quick ? 2 : 5));
+      } finally {
+        s.dispose();
+      }
+    }
+    return rows;
+  },
 };

@@ -8,9 +8,10 @@ import { LlamaTrainer } from '../src/engine/llamaTrainer';
 import { initLora } from '../src/tasks/init';
 import { llamaLinears } from '../src/tasks/llamaModel';
 import { Rng } from '../src/rng';
+import type { Dispatch } from '../src/gpu/dispatch';
 import type { LmPeerArgs, LmStepper } from './tfjsLlama';
 
-export async function ourLlamaStep(device: GPUDevice, a: LmPeerArgs): Promise<LmStepper> {
+export async function ourLlamaStep(device: GPUDevice, a: LmPeerArgs): Promise<LmStepper & { dispatches(): Dispatch[] }> {
   const modules = llamaLinears(a.shape, { types: [], layers: [], mode: 'lora' }).map((m) => ({ ...m, mode: a.targets.includes(m.name) ? ('lora' as const) : ('frozen' as const) }));
   const init = { r: a.r, scaling: a.scaling, A: [] as (Float32Array | null)[], B: [] as (Float32Array | null)[] };
   modules.forEach((m, i) => {
@@ -30,5 +31,5 @@ export async function ourLlamaStep(device: GPUDevice, a: LmPeerArgs): Promise<Lm
     }
     return (await logs!)[0].loss;
   };
-  return { step: () => run(1), run, dispose: () => tr.destroy() };
+  return { step: () => run(1), run, dispose: () => tr.destroy(), dispatches: () => tr.dispatchLists().step };
 }

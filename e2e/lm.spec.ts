@@ -60,6 +60,30 @@ test('language model: train with a target grid, live samples, both eval losses, 
   expect(Object.keys(files)).toEqual(expect.arrayContaining(['base/config.json', 'base/model.safetensors', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'test_cases.json', 'load_adapter.py', 'README.md']));
   const config = JSON.parse(new TextDecoder().decode(files['adapter/adapter_config.json']));
   expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 8, target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1] });
+
+  // Import the exported zip back: validated against the base, evaluated on both held-out texts (the
+  // run's own last eval loss, from merged weights now), then trained further from its factors.
+  const dataTransfer = await page.evaluateHandle(({ name, b64 }) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'application/zip' }));
+    return dt;
+  }, { name: zip.name, b64: Buffer.from(zip.bytes).toString('base64') });
+  await page.locator('main').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('notices')).toContainText(`Imported the adapter from ${zip.name}`);
+  await page.getByRole('button', { name: 'Evaluate on the task' }).click();
+  const evaluation = page.getByTestId('import-evaluation');
+  await expect(evaluation).toBeVisible({ timeout: 120_000 });
+  const adapterLoss = Number(await evaluation.getAttribute('data-adapter'));
+  const baseLoss = Number(await evaluation.getAttribute('data-base'));
+  const lastEval = run.points.at(-1)![2]!;
+  expect(Math.abs(adapterLoss - lastEval)).toBeLessThanOrEqual(1e-4 * lastEval);
+  expect(baseLoss).toBeGreaterThan(adapterLoss);
+  await page.getByRole('button', { name: 'Train further', exact: true }).click();
+  await expect.poll(async () => (JSON.parse((await page.getByTestId('loss-chart').getAttribute('data-series')) ?? '[]') as Series).at(-1)!.id, { timeout: 60_000 }).not.toBe(run.id);
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-state', /^(done|collapsed)$/, { timeout: RUN_TIMEOUT });
+  const further = (JSON.parse((await page.getByTestId('loss-chart').getAttribute('data-series')) ?? '[]') as Series).at(-1)!;
+  // one step from the adapter reads the held-out text better than one step from the base did
+  expect(further.points[0][2]!).toBeLessThan(run.points[0][2]!);
   expect(consoleErrors).toEqual([]);
 
   const python = venvPython();

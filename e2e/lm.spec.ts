@@ -124,3 +124,30 @@ test("language model: picked from the Task menu with its settings; the user's ow
   await expect(box).toContainText(/Using the pasted text: 4,080 bytes/);
   expect(consoleErrors).toEqual([]);
 });
+
+test('language model: the quick attention-only vs all-linear preset at equal budget runs through the batched engine and reports its finding', async ({ page, consoleErrors }) => {
+  test.setTimeout(600_000);
+  await page.goto('/#task=lm');
+  await expect(page.locator('[data-preset="lm-attn-vs-all"]')).toBeEnabled({ timeout: 60_000 });
+  await page.getByLabel('Quick').check();
+  await page.locator('[data-preset="lm-attn-vs-all"]').click();
+  const table = page.getByTestId('sweep-table');
+  await expect(table.locator('tbody tr')).toHaveCount(8, { timeout: 60_000 });
+  await expect(table.locator('tbody tr[data-state="pending"]')).toHaveCount(0, { timeout: 540_000 });
+  await expect(table.locator('tbody tr[data-state="ok"], tbody tr[data-state="collapsed"]')).toHaveCount(8);
+  // the finding beside what this sweep shows: which target set wins at equal budget
+  const note = page.getByTestId('preset-note');
+  await expect(note).toContainText('What the source found');
+  await expect(note).toContainText(/q\+v|all/);
+  // one dot per run on the learned-vs-forgotten scatter, every loss finite, in bits per byte
+  const scatter: { name: string; dots: [number, number, number, boolean][] }[] = JSON.parse((await page.getByTestId('forgetting-chart').getAttribute('data-series')) ?? '[]');
+  const dots = scatter.flatMap((s) => s.dots);
+  expect(dots).toHaveLength(8);
+  for (const [, x, y] of dots) {
+    expect(x).toBeGreaterThan(0.5);
+    expect(x).toBeLessThan(8);
+    expect(y).toBeGreaterThan(0.5);
+    expect(y).toBeLessThan(8);
+  }
+  expect(consoleErrors).toEqual([]);
+});

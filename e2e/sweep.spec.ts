@@ -101,7 +101,7 @@ test('a 2 ranks x 3 learning rates grid trains, draws, downloads as CSV and surv
   const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n');
   expect(lines.length).toBe(7);
   const head = lines[0].split(',');
-  expect(head.slice(0, 4)).toEqual(['runId', 'state', 'width', 'layers']);
+  expect(head.slice(0, 4)).toEqual(['runId', 'state', 'task', 'width']);
   expect(head).toContain('finalLoss');
   const r = head.indexOf('r');
   expect(lines.slice(1).map((l) => l.split(',')[r]).sort()).toEqual(['1', '1', '1', '2', '2', '2']);

@@ -6,7 +6,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { FIELDS } from '../src/config/schema';
+import { fieldServes, FIELDS } from '../src/config/schema';
 
 /** A link to the small task; lr 2^-5 and 60 steps unless told otherwise. */
 const small = ({ lr = 0.03125, steps = 60, more = '' } = {}) => `width=32&layers=1&evalSize=64&lr=${lr}&steps=${steps}&logEvery=5${more}`;
@@ -142,14 +142,18 @@ test('a link with rank=-3 says so, and the rank control holds a valid value', as
 });
 
 test('every setting has a control named by its label, with its help shown on hover and focus', async ({ page, consoleErrors }) => {
-  await page.goto('/');
-  for (const f of FIELDS) {
-    const control = settings(page).getByLabel(f.label, { exact: true });
-    await expect(control, f.key).toHaveCount(1);
-    await expect(control, f.key).toHaveAttribute('title', f.help);
-    // The description is the help, then the allowed range.
-    expect(await descriptionOf(control), f.key).toContain(f.help);
+  // every field of each task (the other task's fields are hidden), the toy's first
+  for (const task of ['toy', 'lm'] as const) {
+    await page.goto(task === 'toy' ? '/' : '/#task=lm');
+    for (const f of FIELDS.filter((x) => fieldServes(x.key, task))) {
+      const control = settings(page).getByLabel(f.label, { exact: true });
+      await expect(control, f.key).toHaveCount(1);
+      await expect(control, f.key).toHaveAttribute('title', f.help);
+      // The description is the help, then the allowed range.
+      expect(await descriptionOf(control), f.key).toContain(f.help);
+    }
   }
+  await page.goto('/');
   await expect(settings(page).getByRole('slider', { name: 'lora_alpha' })).toBeVisible();
   await expect(settings(page).getByRole('combobox', { name: 'Init scheme' })).toBeVisible();
   await expect(settings(page).getByRole('group', { name: 'Target layers' }).getByRole('checkbox')).toHaveCount(2);

@@ -14,6 +14,8 @@ import type { Activation } from '../ref/activation';
 export const LM_TYPES_PER_LAYER = 7;
 export const LM_LAYERS = 2;
 export const LM_CELLS = LM_TYPES_PER_LAYER * LM_LAYERS;
+/** The narrowest side of the shipped base's projections (hidden size 128): a rank above it adds nothing. */
+export const LM_MAX_RANK = 128;
 
 export type InitScheme = 'initA' | 'initB' | 'peft' | 'gaussian';
 export type Group = 'Task' | 'Adapter' | 'Optimizer' | 'Run';
@@ -187,12 +189,14 @@ export function fieldOf(key: string): Field | undefined {
 
 /**
  * Bounds of a numeric field (or of the items of `targets`) given the other fields of cfg:
- * r <= min(width, 256), trueRank <= width, targets within 1..layers.
+ * r <= min(width, 256) (the language model: <= 128), trueRank <= width, targets within 1..layers.
  */
-export function fieldBounds(key: FieldKey, cfg: Pick<RunConfig, 'width' | 'layers'>): { min: number; max: number } {
+export function fieldBounds(key: FieldKey, cfg: Pick<RunConfig, 'width' | 'layers'> & Partial<Pick<RunConfig, 'task'>>): { min: number; max: number } {
   const f = BY_KEY.get(key)!;
   let max = f.max ?? Infinity;
-  if (key === 'r' || key === 'trueRank') max = Math.min(max, cfg.width);
+  // the language model's projections are at least hidden (128) wide; the toy's layers are width wide
+  if (key === 'r') max = Math.min(max, cfg.task === 'lm' ? LM_MAX_RANK : cfg.width);
+  if (key === 'trueRank') max = Math.min(max, cfg.width);
   if (key === 'targets') max = cfg.layers;
   return { min: f.min ?? -Infinity, max };
 }

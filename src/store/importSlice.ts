@@ -13,7 +13,7 @@ import { importAdapter, ImportError, type NamedFile } from '../export/importAdap
 import { importLmAdapterFiles } from '../export/importLmAdapter';
 import { BASE_SHAPE } from '../tasks/llamaBase';
 import { lmModules } from '../tasks/lmTask';
-import { gridCells } from '../tasks/llamaModel';
+import { cellsOf } from '../tasks/lmTargets';
 import { errorText, request, type SliceCreator } from './context';
 import { runLabel } from './runLabel';
 
@@ -93,7 +93,7 @@ export const createImportSlice: SliceCreator<ImportSlice> = (set, get, ctx) => (
  */
 function importLm(files: NamedFile[], page: RunConfig): { source: string; config: RunConfig; changed: FieldKey[]; tensors: Record<string, Float32Array> } {
   const a = importLmAdapterFiles(files, BASE_SHAPE);
-  const config: RunConfig = { ...page, task: 'lm', mode: 'lora', r: a.r, lora_alpha: a.alpha, scaling: a.rslora ? 'rslora' : 'standard', lmTargets: gridCells(a.targets.types, a.targets.layers) };
+  const config: RunConfig = { ...page, task: 'lm', mode: 'lora', r: a.r, lora_alpha: a.alpha, scaling: a.rslora ? 'rslora' : 'standard', lmTargets: cellsOf(a.targets.types, a.targets.layers) };
   const tensors: Record<string, Float32Array> = {};
   lmModules(config, BASE_SHAPE).forEach((m, i) => {
     const f = a.adapters[m.name];

@@ -2,7 +2,8 @@
  * The presets on the language model (RunConfig.task 'lm'): the tiny Llama pretrained on the KJV,
  * fine-tuned on Shakespeare. Sizes: an LM step of 4 windows of 64 bytes takes about 0.3-1 s on a software
  * GPU, so each preset is at most 24 runs of 100 steps (runs that share their target modules and mode
- * train together, one step for all of them), and the quick scale a handful of runs of 20 steps.
+ * train together, one step for all of them), and the quick scale a handful of runs of 20 steps of
+ * 2 windows of 32 bytes.
  *
  * The learning-rate grids are placed around the optima that scripts/lm_preset_lrs.py measured with
  * PyTorch on the same recipe (one seed; log2 lr, best final training loss unless said):
@@ -28,8 +29,8 @@ const lr = (from: number, to: number, step = 1) => ({ from, to, step });
  * (unless the preset sweeps them). Coming from the toy, TASK_PRESETS.lm applies first (presetSettings).
  */
 const LM: Partial<RunConfig> = { task: 'lm', lmData: 'shakespeare', seqLen: 64, batch: 4, accum: 1, steps: 100, logEvery: 10, lmTargets: ALL_CELLS };
-/** A first look on a slow GPU: 20 steps, logged often enough for a final loss. */
-const QUICK = { settings: { steps: 20, logEvery: 5 } };
+/** A first look on a slow (software) GPU: 20 steps of 2 windows of 32 bytes, logged often enough for a final loss. */
+const QUICK = { settings: { steps: 20, logEvery: 5, batch: 2, seqLen: 32 } };
 
 /** Attention-only LoRA: q_proj and v_proj on both layers (the LoRA paper's choice). */
 export const QV_CELLS: readonly number[] = cellsOf(['q_proj', 'v_proj']);

@@ -36,16 +36,16 @@ describe('language-model presets', () => {
     expect(PRESETS.filter((p) => presetTask(p) === 'lm').map((p) => p.id)).toEqual(LM_IDS);
   });
 
-  it.each(LM_IDS)('%s: at most 24 runs of 100 steps, and a handful of 20 steps at the quick scale', (id) => {
+  it.each(LM_IDS)('%s: at most 24 runs of 100 steps, and a handful of 20 steps of 2 x 32 bytes at the quick scale', (id) => {
     const p = presetById(id)!;
-    for (const [scale, maxRuns, steps] of [['full', 24, 100], ['quick', 9, 20]] as const) {
+    for (const [scale, maxRuns, steps, seqLen, batch] of [['full', 24, 100, 64, 4], ['quick', 9, 20, 32, 2]] as const) {
       const cfg = presetSettings(p, base, scale);
       const def = presetDef(p, scale, cfg);
       expect(gridErrors(def, cfg)).toEqual([]);
       const runs = buildGrid(def, cfg);
       expect(runs.length).toBeGreaterThanOrEqual(scale === 'full' ? 18 : 6);
       expect(runs.length).toBeLessThanOrEqual(maxRuns);
-      for (const r of runs) expect(r.config).toMatchObject({ task: 'lm', steps, lmData: 'shakespeare', seqLen: 64, batch: 4 });
+      for (const r of runs) expect(r.config).toMatchObject({ task: 'lm', steps, lmData: 'shakespeare', seqLen, batch });
       // FFT trains the same projections in full
       for (const r of runs.filter((x) => x.axes.fft)) expect(r.config.mode).toBe('fft');
     }

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../export/safetensors';
 import { llamaForward, llamaTensorShapes } from '../ref/llama';
-import { BASE_SHAPE } from './llamaBaseShape';
+import { BASE_SHAPE, llamaParamCount } from './llamaBase';
+import { LM_MAX_RANK } from '../config/schema';
 import { llamaShapeFromConfig } from './llamaConfig';
 
 const dir = new URL('../../public/models/tiny-llama-kjv/', import.meta.url);
@@ -22,8 +23,10 @@ const shape = llamaShapeFromConfig(JSON.parse(read('config.json').toString()));
 const bytes = new Uint8Array(read('model.safetensors'));
 
 describe('shipped base model', () => {
-  it('its config.json is the shape the page assumes (BASE_SHAPE)', () => {
+  it('its config.json is the shape the page assumes (BASE_SHAPE), with the parameters the pretraining recorded', () => {
     expect(shape).toEqual(BASE_SHAPE);
+    expect(LM_MAX_RANK).toBe(Math.min(shape.hidden, shape.heads * shape.headDim, shape.kvHeads * shape.headDim));
+    expect(llamaParamCount(BASE_SHAPE)).toBe(JSON.parse(read('training.json').toString()).parameters);
   });
 
   it('model.safetensors is the file the pretraining script recorded', () => {
@@ -64,16 +67,5 @@ describe('shipped base model', () => {
       // a trained model: far below the 8 bits of a uniform guess over bytes
       expect(bits).toBeLessThan(6);
     }
-  });
-});
-
-describe('the shipped base shape', () => {
-  it('equals the shipped config.json, and counts its parameters as the pretraining record does', async () => {
-    const { BASE_SHAPE, llamaParamCount } = await import('./llamaBase');
-    const config = (await import('../../public/models/tiny-llama-kjv/config.json')).default;
-    const training = (await import('../../public/models/tiny-llama-kjv/training.json')).default as { parameters?: number };
-    expect(llamaShapeFromConfig(config)).toEqual(BASE_SHAPE);
-    expect(llamaParamCount(BASE_SHAPE)).toBe(467584);
-    expect(training.parameters).toBe(467584);
   });
 });

@@ -65,8 +65,3 @@ export function cellsAsGrid(cells: readonly number[]): { types: ModuleType[]; la
   const full = types.length * layers.length === new Set(cells).size;
   return full ? { types, layers } : null;
 }
-
-/** The cells of types x layers, sorted: the grid one PEFT config (target_modules, layers_to_transform) names. */
-export function gridCells(ts: readonly ModuleType[], ls: readonly number[]): number[] {
-  return ls.flatMap((l) => ts.map((t) => cellOf(l, t))).sort((a, b) => a - b);
-}

@@ -8,7 +8,7 @@
  */
 import { LM_CELLS, LM_LAYERS } from '../config/schema';
 import type { LlamaShape } from '../ref/llama';
-import { BASE_SHAPE } from './llamaBaseShape';
+import { BASE_SHAPE } from './llamaBase';
 import { cellOf, llamaLinearsFromCells, MODULE_TYPES, type ModuleType } from './llamaModel';
 
 const T = MODULE_TYPES.length;

@@ -6,7 +6,8 @@
  * default) and every linear layer.
  */
 import { LM_LAYERS, type Field, type RunConfig } from '../config/schema';
-import { cellOf, gridCells, MODULE_TYPES, type ModuleType } from '../tasks/llamaModel';
+import { cellOf, MODULE_TYPES, type ModuleType } from '../tasks/llamaModel';
+import { cellsOf } from '../tasks/lmTargets';
 
 const types = (cells: readonly number[]) => MODULE_TYPES.filter((t) => cells.some((c) => c % MODULE_TYPES.length === MODULE_TYPES.indexOf(t)));
 const layers = (cells: readonly number[]) => [...new Set(cells.map((c) => Math.floor(c / MODULE_TYPES.length)))].sort((a, b) => a - b);
@@ -15,8 +16,8 @@ const LAYERS = Array.from({ length: LM_LAYERS }, (_, l) => l);
 export function LmTargetGrid({ field, config, describedBy, onChange }: { field: Field; config: RunConfig; describedBy: string; onChange: (raw: unknown) => void }) {
   const ts = types(config.lmTargets);
   const ls = layers(config.lmTargets);
-  const setTypes = (next: ModuleType[]) => next.length && onChange(gridCells(next, ls));
-  const setLayers = (next: number[]) => next.length && onChange(gridCells(ts, next));
+  const setTypes = (next: ModuleType[]) => next.length && onChange(cellsOf(next, ls));
+  const setLayers = (next: number[]) => next.length && onChange(cellsOf(ts, next));
   const short = (t: ModuleType) => t.replace('_proj', '');
   return (
     <fieldset className="lm-targets" aria-label={field.label} aria-describedby={describedBy} title={field.help} data-testid="lm-targets">
@@ -52,10 +53,10 @@ export function LmTargetGrid({ field, config, describedBy, onChange }: { field: 
         </tbody>
       </table>
       <div className="shortcuts">
-        <button type="button" onClick={() => onChange(gridCells(['q_proj', 'v_proj'], LAYERS))}>
+        <button type="button" onClick={() => onChange(cellsOf(['q_proj', 'v_proj'], LAYERS))}>
           q, v only
         </button>
-        <button type="button" onClick={() => onChange(gridCells(MODULE_TYPES, LAYERS))}>
+        <button type="button" onClick={() => onChange(cellsOf(MODULE_TYPES, LAYERS))}>
           all linear
         </button>
       </div>

@@ -8,28 +8,38 @@
 //               group's query heads and i >= j in the sequence; runs after backward_q (reads dsum)
 // with P_ij = exp(s_ij - lse_i) and dS_ij = P_ij (dO_i . v_j - D_i). Scores are recomputed, never stored:
 // memory stays O(rows), and at the task's contexts (<= 256) the recomputation is cheap.
+// Vectors are read as Elem: f32, or vec4f when the head dimension is a multiple of 4 (the launcher swaps
+// the alias and MAXD lines and sets LANES): a quarter of the loads and loop trips. Offsets and `dl`
+// (= d / LANES) count Elems.
 // Dispatch: one thread per (row, head), grid1d(threads, WG); flat index = gid.x + gid.y * num_workgroups.x * WG.
 
+alias Elem = f32;
 override WG: u32 = 64u;
-const MAXD: u32 = 64u; // head dimension bound (private accumulators; MAX_HEAD_DIM in attention.ts)
+override LANES: u32 = 1u; // 4 with Elem = vec4f
+const MAXD: u32 = 64u; // head dimension bound, in Elems (private accumulators; MAX_HEAD_DIM in attention.ts)
 
-struct Params { rows: u32, seq: u32, heads: u32, kvHeads: u32, d: u32, scale: f32 }
+struct Params { rows: u32, seq: u32, heads: u32, kvHeads: u32, d: u32, scale: f32, dl: u32 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read_write> o: array<f32>;
+@group(0) @binding(1) var<storage, read> q: array<Elem>;
+@group(0) @binding(2) var<storage, read> k: array<Elem>;
+@group(0) @binding(3) var<storage, read> v: array<Elem>;
+@group(0) @binding(4) var<storage, read_write> o: array<Elem>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(6) var<storage, read> dO: array<f32>;
-@group(0) @binding(7) var<storage, read_write> dq: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dk: array<f32>;
-@group(0) @binding(9) var<storage, read_write> dv: array<f32>;
+@group(0) @binding(6) var<storage, read> dO: array<Elem>;
+@group(0) @binding(7) var<storage, read_write> dq: array<Elem>;
+@group(0) @binding(8) var<storage, read_write> dk: array<Elem>;
+@group(0) @binding(9) var<storage, read_write> dv: array<Elem>;
 @group(0) @binding(10) var<storage, read_write> dsum: array<f32>;
 
 fn thread(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
-fn qAt(i: u32, h: u32) -> u32 { return (i * params.heads + h) * params.d; }
-fn kvAt(j: u32, h: u32) -> u32 { return (j * params.kvHeads + h) * params.d; }
+fn qAt(i: u32, h: u32) -> u32 { return (i * params.heads + h) * params.dl; }
+fn kvAt(j: u32, h: u32) -> u32 { return (j * params.kvHeads + h) * params.dl; }
+/** The sum of an Elem's lanes (vec4f(x) of an f32 repeats it: its first lane is the f32 itself). */
+fn total(x: Elem) -> f32 {
+  let w = vec4f(x);
+  return select(w.x + w.y + w.z + w.w, w.x, LANES == 1u);
+}
 
 // What a (row, head) thread of forward and backward_q works on: its token, its kv head, where its query starts.
 struct Query { row: u32, kvHead: u32, at: u32 }
@@ -38,10 +48,15 @@ fn queryOf(t: u32) -> Query {
   return Query(t / params.heads, h / (params.heads / params.kvHeads), qAt(t / params.heads, h));
 }
 
-fn score(qi: u32, kj: u32) -> f32 {
-  var dot = 0.0;
-  for (var e = 0u; e < params.d; e++) { dot += q[qi + e] * k[kj + e]; }
-  return dot * params.scale;
+fn dotQK(qi: u32, kj: u32) -> f32 {
+  var acc = Elem(0.0);
+  for (var e = 0u; e < params.dl; e++) { acc += q[qi + e] * k[kj + e]; }
+  return total(acc);
+}
+fn dotOV(qi: u32, vj: u32) -> f32 {
+  var acc = Elem(0.0);
+  for (var e = 0u; e < params.dl; e++) { acc += dO[qi + e] * v[vj + e]; }
+  return total(acc);
 }
 
 @compute @workgroup_size(WG)
@@ -52,20 +67,20 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let i = q0.row;
   let kh = q0.kvHead;
   let qi = q0.at;
-  var acc: array<f32, MAXD>;
+  var acc: array<Elem, MAXD>;
   var m = -3.0e38;
   var l = 0.0;
   for (var j = i - i % params.seq; j <= i; j++) {
-    let s = score(qi, kvAt(j, kh));
+    let s = dotQK(qi, kvAt(j, kh)) * params.scale;
     let mNew = max(m, s);
     let corr = exp(m - mNew);
     let p = exp(s - mNew);
     l = l * corr + p;
     let vj = kvAt(j, kh);
-    for (var e = 0u; e < params.d; e++) { acc[e] = acc[e] * corr + p * v[vj + e]; }
+    for (var e = 0u; e < params.dl; e++) { acc[e] = acc[e] * corr + p * v[vj + e]; }
     m = mNew;
   }
-  for (var e = 0u; e < params.d; e++) { o[qi + e] = acc[e] / l; }
+  for (var e = 0u; e < params.dl; e++) { o[qi + e] = acc[e] / l; }
   lse[t] = m + log(l);
 }
 
@@ -77,19 +92,18 @@ fn backward_q(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   let i = q0.row;
   let kh = q0.kvHead;
   let qi = q0.at;
-  var D = 0.0;
-  for (var e = 0u; e < params.d; e++) { D += dO[qi + e] * o[qi + e]; }
+  var dd = Elem(0.0);
+  for (var e = 0u; e < params.dl; e++) { dd += dO[qi + e] * o[qi + e]; }
+  let D = total(dd);
   dsum[t] = D;
-  var acc: array<f32, MAXD>;
+  var acc: array<Elem, MAXD>;
   for (var j = i - i % params.seq; j <= i; j++) {
     let kj = kvAt(j, kh);
-    let p = exp(score(qi, kj) - lse[t]);
-    var dp = 0.0;
-    for (var e = 0u; e < params.d; e++) { dp += dO[qi + e] * v[kj + e]; }
-    let ds = p * (dp - D) * params.scale;
-    for (var e = 0u; e < params.d; e++) { acc[e] += ds * k[kj + e]; }
+    let p = exp(dotQK(qi, kj) * params.scale - lse[t]);
+    let ds = p * (dotOV(qi, kj) - D) * params.scale;
+    for (var e = 0u; e < params.dl; e++) { acc[e] += ds * k[kj + e]; }
   }
-  for (var e = 0u; e < params.d; e++) { dq[qi + e] = acc[e]; }
+  for (var e = 0u; e < params.dl; e++) { dq[qi + e] = acc[e]; }
 }
 
 @compute @workgroup_size(WG)
@@ -101,23 +115,21 @@ fn backward_kv(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let group = params.heads / params.kvHeads;
   let kj = kvAt(j, kh);
   let end = j - j % params.seq + params.seq; // first row of the next sequence
-  var accK: array<f32, MAXD>;
-  var accV: array<f32, MAXD>;
+  var accK: array<Elem, MAXD>;
+  var accV: array<Elem, MAXD>;
   for (var h = kh * group; h < (kh + 1u) * group; h++) {
     for (var i = j; i < end; i++) {
       let qi = qAt(i, h);
       let row = i * params.heads + h;
-      let p = exp(score(qi, kj) - lse[row]);
-      var dp = 0.0;
-      for (var e = 0u; e < params.d; e++) { dp += dO[qi + e] * v[kj + e]; }
-      let ds = p * (dp - dsum[row]) * params.scale;
-      for (var e = 0u; e < params.d; e++) {
+      let p = exp(dotQK(qi, kj) * params.scale - lse[row]);
+      let ds = p * (dotOV(qi, kj) - dsum[row]) * params.scale;
+      for (var e = 0u; e < params.dl; e++) {
         accK[e] += ds * q[qi + e];
         accV[e] += p * dO[qi + e];
       }
     }
   }
-  for (var e = 0u; e < params.d; e++) {
+  for (var e = 0u; e < params.dl; e++) {
     dk[kj + e] = accK[e];
     dv[kj + e] = accV[e];
   }

@@ -26,13 +26,22 @@ function params(device: GPUDevice, s: AttentionShape): GPUBuffer {
     ['u32', s.kvHeads],
     ['u32', s.headDim],
     ['f32', 1 / Math.sqrt(s.headDim)],
+    ['u32', s.headDim / lanesOf(s)],
   ]);
+}
+
+/** vec4 lanes when the head dimension allows (every vector then starts on a 16-byte boundary). */
+const lanesOf = (s: AttentionShape): 1 | 4 => (s.headDim % 4 === 0 ? 4 : 1);
+/** The vec4 variant: Elem = vec4f, and the private accumulators sized in vec4s (MAXD = 64 / 4). */
+const CODE4 = code.replace('alias Elem = f32;', 'alias Elem = vec4f;').replace('const MAXD: u32 = 64u;', `const MAXD: u32 = ${MAX_HEAD_DIM / 4}u;`);
+function pipelineOf(device: GPUDevice, s: AttentionShape, entry: string): GPUComputePipeline {
+  return lanesOf(s) === 4 ? getPipeline(device, 'attention.vec4', CODE4, { WG, LANES: 4 }, entry) : getPipeline(device, 'attention', code, { WG, LANES: 1 }, entry);
 }
 
 /** o (rows, heads * d) and lse (rows * heads) from q, k, v. */
 export function attentionForward(device: GPUDevice, s: AttentionShape, b: { q: BufferRef; k: BufferRef; v: BufferRef; o: BufferRef; lse: BufferRef }): Dispatch {
   check(s);
-  const pipeline = getPipeline(device, 'attention', code, { WG }, 'forward');
+  const pipeline = pipelineOf(device, s, 'forward');
   return {
     label: `attention.forward(${s.rows}x${s.heads}x${s.headDim})`,
     pipeline,
@@ -61,7 +70,7 @@ export function attentionBackward(device: GPUDevice, s: AttentionShape, b: Atten
   const u = params(device, s);
   const all = [u, b.q, b.k, b.v, b.o, b.lse, b.dO, b.dq, b.dk, b.dv, b.dsum];
   const entry = (name: 'backward_q' | 'backward_kv', threads: number): Dispatch => {
-    const pipeline = getPipeline(device, 'attention', code, { WG }, name);
+    const pipeline = pipelineOf(device, s, name);
     // auto layouts keep only the bindings an entry point uses
     const used = name === 'backward_q' ? [0, 1, 2, 3, 4, 5, 6, 7, 10] : [0, 1, 2, 3, 5, 6, 8, 9, 10];
     return {

@@ -5,13 +5,18 @@
  */
 import code from '../../../shaders/cross_entropy.wgsl?raw';
 import { getPipeline } from '../pipelines';
+import { isSoftwareDevice } from '../device';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createStorageBuffer } from '../buffers';
 import { createUniformBuffer, writeUniforms, type UniformField } from '../uniforms';
 import { grid1d } from '../util';
 
-/** Threads per row: classes are 10 to a few hundred here, so 64 keeps most threads busy. */
+/**
+ * Threads per row: classes are 10 to a few hundred here, so 64 keeps most threads busy; on a software
+ * adapter (a CPU), where every barrier of the reduction trees is costly, 4 threads per row.
+ */
 const WG = 64;
+const WG_SOFTWARE = 4;
 
 export interface CrossEntropyArgs {
   rows: number;
@@ -45,8 +50,9 @@ export function crossEntropyLoss(device: GPUDevice, args: CrossEntropyArgs): Cro
   ];
   const params = createUniformBuffer(device, `cross_entropy.params(${rows}x${classes})`, fields(args.gradScale ?? 1));
   const parts = createStorageBuffer(device, `cross_entropy.parts(${rows}x2)`, rows * 2 * 4);
-  const p1 = getPipeline(device, 'cross_entropy', code, { WG }, 'rows');
-  const p2 = getPipeline(device, 'cross_entropy', code, { WG }, 'finalize');
+  const wg = isSoftwareDevice(device) ? WG_SOFTWARE : WG;
+  const p1 = getPipeline(device, 'cross_entropy', code, { WG: wg }, 'rows');
+  const p2 = getPipeline(device, 'cross_entropy', code, { WG: wg }, 'finalize');
   return {
     dispatches: [
       {

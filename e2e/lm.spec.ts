@@ -58,6 +58,9 @@ test('language model: train with a target grid, live samples, both eval losses, 
   const zip = await downloadOf(page, /^Export bundle of run/);
   const files = unzipSync(zip.bytes);
   expect(Object.keys(files)).toEqual(expect.arrayContaining(['base/config.json', 'base/model.safetensors', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'test_cases.json', 'load_adapter.py', 'README.md']));
+  // the merged weights export (a plain HF model folder, zipped as merged/) goes beside the bundle: the checker loads it too
+  const merged = unzipSync((await downloadOf(page, /^Export merged weights of run/)).bytes);
+  expect(Object.keys(merged).sort()).toEqual(['merged/config.json', 'merged/generation_config.json', 'merged/model.safetensors']);
   const config = JSON.parse(new TextDecoder().decode(files['adapter/adapter_config.json']));
   expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 8, target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1] });
 
@@ -93,7 +96,7 @@ test('language model: train with a target grid, live samples, both eval losses, 
     return;
   }
   const dir = info.outputPath('lm-bundle');
-  for (const [path, data] of Object.entries(files)) {
+  for (const [path, data] of Object.entries({ ...files, ...merged })) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), data);
   }
@@ -103,6 +106,9 @@ test('language model: train with a target grid, live samples, both eval losses, 
   expect(r.status, out).toBe(0);
   const line = out.split('\n').find((l) => l.startsWith('{'));
   info.annotations.push({ type: 'transformers + PEFT agreement', description: line ?? '' });
+  const res = JSON.parse(line!);
+  expect(res).toMatchObject({ ok: true, tokens_equal: true, generated_tokens: 50 });
+  expect(res.merged_folder_vs_page_max_abs_diff).toBeLessThan(1e-4); // the page's merged folder, loaded as a plain model
 });
 
 test("language model: picked from the Task menu with its settings; the user's own text is refused with the reason when too short, used when fine", async ({ page, consoleErrors }) => {

@@ -10,6 +10,19 @@ import { dirname, join } from 'node:path';
 import { expect, test } from './fixtures';
 import { venvPython, NO_PYTHON } from '../scripts/interop/python.mjs';
 
+/** Drop a file on the page, as a person drags one from their desktop. */
+export async function dropFile(page: Page, name: string, bytes: Uint8Array, type = 'application/zip'): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, b64, type }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type }));
+      return dt;
+    },
+    { name, b64: Buffer.from(bytes).toString('base64'), type },
+  );
+  await page.locator('main').dispatchEvent('drop', { dataTransfer });
+}
+
 export async function downloadOf(page: Page, button: RegExp): Promise<{ name: string; bytes: Uint8Array }> {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
   return { name: dl.suggestedFilename(), bytes: new Uint8Array(readFileSync((await dl.path())!)) };

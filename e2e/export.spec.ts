@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
-import { checkWithPeft, downloadOf } from './bundle';
+import { checkWithPeft, downloadOf, dropFile } from './bundle';
 import { readSafetensors } from '../src/export/safetensors';
 
 const LINK = 'width=32&layers=2&steps=30&batch=16&evalSize=64&logEvery=5&r=4&lora_alpha=8';
@@ -83,12 +83,7 @@ test('the exported zip imports back: evaluated, then trained further; a malforme
   await page.keyboard.press('ArrowRight');
   await expect(page).toHaveURL(/[#&]r=5(&|$)/);
   // Dropped anywhere on the page (the file picker above is the keyboard path).
-  const dataTransfer = await page.evaluateHandle(({ name, b64 }) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'application/zip' }));
-    return dt;
-  }, { name: zip.name, b64: Buffer.from(zip.bytes).toString('base64') });
-  await page.locator('main').dispatchEvent('drop', { dataTransfer });
+  await dropFile(page, zip.name, zip.bytes);
   await expect(page.getByTestId('imported-adapter')).toContainText('r = 4, lora_alpha = 8');
   await expect(page).toHaveURL(/[#&]r=4(&|$)/);
   await expect(page.getByTestId('notices')).toContainText(`Imported the adapter from ${zip.name}`);

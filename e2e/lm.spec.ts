@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
-import { downloadOf } from './bundle';
+import { downloadOf, dropFile } from './bundle';
 import { venvPython, NO_PYTHON } from '../scripts/interop/python.mjs';
 
 const RUN_TIMEOUT = 300_000;
@@ -66,12 +66,7 @@ test('language model: train with a target grid, live samples, both eval losses, 
 
   // Import the exported zip back: validated against the base, evaluated on both held-out texts (the
   // run's own last eval loss, from merged weights now), then trained further from its factors.
-  const dataTransfer = await page.evaluateHandle(({ name, b64 }) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'application/zip' }));
-    return dt;
-  }, { name: zip.name, b64: Buffer.from(zip.bytes).toString('base64') });
-  await page.locator('main').dispatchEvent('drop', { dataTransfer });
+  await dropFile(page, zip.name, zip.bytes);
   await expect(page.getByTestId('notices')).toContainText(`Imported the adapter from ${zip.name}`);
   await page.getByRole('button', { name: 'Evaluate on the task' }).click();
   const evaluation = page.getByTestId('import-evaluation');

@@ -32,14 +32,7 @@ export function buildGroupTrainer(device: GPUDevice, cfgs: RunConfig[], task: Lo
   if (isLmTask(task)) {
     const setup = lmSetup(first, task);
     const tr = new LlamaTrainer(device, setup, cfgs.map((c) => lmRunInit(c, setup.modules, cfgs.length === 1 ? initTensors : {})));
-    return {
-      submit: (t, hypers, log) => tr.submit({ t, hypers, windows: lmWindowsAt(first, task, t) }, log),
-      get inFlightLimit() {
-        return tr.inFlightLimit;
-      },
-      readRuns: (ranks) => tr.readRuns(ranks),
-      destroy: () => tr.destroy(),
-    };
+    return wrap(tr, (t, hypers, log) => tr.submit({ t, hypers, windows: lmWindowsAt(first, task, t) }, log));
   }
   let tr: Trainer;
   if (cfgs.length === 1) tr = new Trainer(device, buildSetup(first, task, initTensors));
@@ -47,8 +40,13 @@ export function buildGroupTrainer(device: GPUDevice, cfgs: RunConfig[], task: Lo
     const { shared, runs } = buildBatchedSetup(cfgs, task);
     tr = new Trainer(device, shared, runs);
   }
+  return wrap(tr, (t, hypers, log) => tr.submit({ t, hypers, x: stepInputs(first, task, t) }, log));
+}
+
+/** A trainer as the loop sees it, with the model's own way of making a step's inputs. */
+function wrap(tr: Trainer | LlamaTrainer, submit: GroupTrainer['submit']): GroupTrainer {
   return {
-    submit: (t, hypers, log) => tr.submit({ t, hypers, x: stepInputs(first, task, t) }, log),
+    submit,
     get inFlightLimit() {
       return tr.inFlightLimit;
     },

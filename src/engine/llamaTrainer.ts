@@ -19,7 +19,7 @@ import { cutBlock } from './runLayout';
 import { allocateLlama, type LlamaState, type LmRunInit } from './llamaState';
 import { llamaBackwardPass, llamaForwardPass, type LlamaPassContext } from './llamaPasses';
 import { StepTail } from './stepTail';
-import { stagingLayout } from './trainer';
+import { copyToSlot, stagingLayout } from './trainer';
 import type { OptimSettings, StepHyper, StepLog } from './types';
 
 export type { LmRunInit };
@@ -141,14 +141,7 @@ export class LlamaTrainer {
     const hasEval = log && evaluate && this.evalChunkCount > 0;
     if (hasEval) for (const set of this.evalSets) for (const c of set) encodeDispatches(pass, c);
     pass.end();
-    if (slot) {
-      const s = this.slot;
-      const bytes = (from: number, to: number) => (to - from) * 4;
-      enc.copyBufferToBuffer(st.lossOut, 0, slot.buffer, s.loss * 4, bytes(s.loss, s.stats));
-      enc.copyBufferToBuffer(st.stats, 0, slot.buffer, s.stats * 4, bytes(s.stats, s.watch));
-      enc.copyBufferToBuffer(st.watch, 0, slot.buffer, s.watch * 4, bytes(s.watch, s.evalOut));
-      enc.copyBufferToBuffer(st.evalOut, 0, slot.buffer, s.evalOut * 4, bytes(s.evalOut, s.floats));
-    }
+    if (slot) copyToSlot(enc, st, this.slot, slot.buffer);
     device.queue.submit([enc.finish()]);
     if (!slot) return null;
     return { logs: this.ring.read(slot.index).then((data) => this.decode(input.t, data, hasEval)) };

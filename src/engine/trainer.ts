@@ -37,6 +37,15 @@ export function stagingLayout(runs: number, accum: number, evalChunks: number) {
   return { loss, stats, watch, evalOut, floats };
 }
 
+/** Copy a step's logged quantities into a staging slot, at the places stagingLayout gives them. */
+export function copyToSlot(enc: GPUCommandEncoder, b: { lossOut: GPUBuffer; stats: GPUBuffer; watch: GPUBuffer; evalOut: GPUBuffer }, s: ReturnType<typeof stagingLayout>, slot: GPUBuffer): void {
+  const bytes = (from: number, to: number) => (to - from) * 4;
+  enc.copyBufferToBuffer(b.lossOut, 0, slot, s.loss * 4, bytes(s.loss, s.stats));
+  enc.copyBufferToBuffer(b.stats, 0, slot, s.stats * 4, bytes(s.stats, s.watch));
+  enc.copyBufferToBuffer(b.watch, 0, slot, s.watch * 4, bytes(s.watch, s.evalOut));
+  enc.copyBufferToBuffer(b.evalOut, 0, slot, s.evalOut * 4, bytes(s.evalOut, s.floats));
+}
+
 /** The single-run setup's initial factors, as one run of a group. */
 export function singleRun(setup: TrainSetup): BatchedRunInit[] {
   return [{ r: setup.spec.r, scaling: setup.spec.scaling, loraA: setup.loraA, loraB: setup.loraB }];
@@ -174,14 +183,7 @@ export class Trainer {
     encodeDispatches(pass, this.tail.dispatches);
     if (log && evaluate) for (const c of this.evalChunks) encodeDispatches(pass, c);
     pass.end();
-    if (slot) {
-      const s = this.slot;
-      const bytes = (from: number, to: number) => (to - from) * 4;
-      enc.copyBufferToBuffer(st.lossOut, 0, slot.buffer, s.loss * 4, bytes(s.loss, s.stats));
-      enc.copyBufferToBuffer(st.stats, 0, slot.buffer, s.stats * 4, bytes(s.stats, s.watch));
-      enc.copyBufferToBuffer(st.watch, 0, slot.buffer, s.watch * 4, bytes(s.watch, s.evalOut));
-      enc.copyBufferToBuffer(st.evalOut, 0, slot.buffer, s.evalOut * 4, bytes(s.evalOut, s.floats));
-    }
+    if (slot) copyToSlot(enc, st, this.slot, slot.buffer);
     device.queue.submit([enc.finish()]);
     if (!slot) return null;
     const hasEval = evaluate && this.evalChunks.length > 0;

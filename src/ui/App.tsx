@@ -2,6 +2,7 @@ import { Controls } from './Controls';
 import { CostPanel } from './CostPanel';
 import { GpuPanel } from './GpuPanel';
 import { LossChart } from './LossChart';
+import { InspectPanel } from './inspect/InspectPanel';
 import { Notices } from './Notices';
 import { RunControls } from './RunControls';
 import { ExportPanel } from './ExportPanel';
@@ -12,7 +13,7 @@ import { SweepSection } from './sweep/SweepSection';
 import { SamplesPanel } from './SamplesPanel';
 import { useLab } from '../store/store';
 
-/** The training page: settings on the left; run controls, loss chart, cost and GPU on the right. */
+/** The training page: settings on the left; run controls, loss chart, inside the adapter, cost and GPU on the right. */
 export function App() {
   const lm = useLab((s) => s.config.task === 'lm');
   return (
@@ -29,6 +30,7 @@ export function App() {
         <div className="results">
           <RunControls />
           <LossChart />
+          <InspectPanel />
           {lm && <SamplesPanel />}
           <ExportPanel />
           <ImportDrop />

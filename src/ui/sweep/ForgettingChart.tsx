@@ -12,6 +12,7 @@ import type { SweepRunRecord } from '../../sweep/types';
 import { ChartPanel } from './ChartPanel';
 import { forgettingData, type ForgetDot, type Marker } from './forgettingData';
 import { fmt, pow2 } from '../../format';
+import type { LegendItem } from './svgDocument';
 
 interface Props {
   runs: SweepRunRecord[];
@@ -49,10 +50,18 @@ export const ForgettingChart = memo(function ForgettingChart({ runs, file, selec
     [selected, onPick, onHover],
   );
   const fmt2 = (v: number) => String(Number(v.toFixed(2)));
+  const legend: LegendItem[] = data.series.length
+    ? [
+        ...data.series.map((s): LegendItem => ({ label: s.name, colour: s.colour, shape: s.marker === 'circle' ? 'dot' : s.marker })),
+        { label: "each curve's best learning rate", colour: '#5a6478', shape: 'ring' },
+        ...(data.base ? [{ label: 'base model', colour: '#8a93a6', dash: '5 4' }] : []),
+      ]
+    : [];
   return (
     <ChartPanel
       title="Learned vs forgotten"
       file={`${file}-forgetting`}
+      legend={legend}
       note={`One dot per finished run: held-out loss on the fine-tuning text (across: left = learned more) and on the pretraining text (up: higher = forgot more), bits per byte. Ringed: each curve's best learning rate. Dashed: the base model${data.base ? ` (${fmt(data.base.y)} on the pretraining text, ${fmt(data.base.x)} on the fine-tuning text)` : ''}. Click a dot to show its loss curve.`}
     >
       <div className="chart" data-testid="forgetting-chart" data-series={data.json}>

@@ -9,7 +9,7 @@ import { CartesianGrid, ComposedChart, Line, Scatter, XAxis, YAxis } from 'recha
 import type { LossView } from '../../metrics/bits';
 import type { Panel } from '../../sweep/analysis';
 import { ChartPanel } from './ChartPanel';
-import { muaData, type Dot } from './muaData';
+import { muaData, muaLegend, type Dot } from './muaData';
 import { BAD_COLOUR } from './scales';
 import { fmt, logTicks } from '../../format';
 
@@ -31,6 +31,7 @@ type ShapeProps = { cx?: number; cy?: number; payload?: Dot };
  */
 export const MuaChart = memo(function MuaChart({ panels, view, file, selected, onPick, onHover }: Props) {
   const data = useMemo(() => muaData(panels, view.of), [panels, view]);
+  const legend = useMemo(() => muaLegend(data), [data]);
   const [lo, hi] = data.yDomain;
 
   const dot = useCallback((p: ShapeProps) => {
@@ -69,6 +70,7 @@ export const MuaChart = memo(function MuaChart({ panels, view, file, selected, o
     <ChartPanel
       title="Final loss vs learning rate"
       file={`${file}-mua`}
+      legend={legend}
       note={
         <>
           One curve per rank (darker = smaller rank){data.series.some((s) => s.fft) ? ', full fine-tuning dashed red' : ''}. Large marker: each curve's optimum (parabola fit in log2(lr)); hollow = unreliable (curve too

@@ -8,6 +8,7 @@ import type { Panel } from '../../sweep/analysis';
 import { formatFraction } from '../../sweep/theory';
 import { ChartPanel } from './ChartPanel';
 import { DASHES, FFT_COLOUR } from './scales';
+import type { LegendItem } from './svgDocument';
 
 const COLOURS = ['#1d2330', '#2456c8', '#0f8a5f', '#a15c00'];
 
@@ -41,8 +42,14 @@ export function OptLrChart({ panels, file }: { panels: Panel[]; file: string }) 
   const shape = (q: { cx?: number; cy?: number; payload?: Pt }) =>
     q.cx === undefined || q.cy === undefined || !q.payload ? <g /> : <circle cx={q.cx} cy={q.cy} r={6} fill={q.payload.reliable ? q.payload.colour : '#fff'} stroke={q.payload.colour} strokeWidth={2} />;
   const any = series.some((s) => s.pts.length > 0);
+  const legend: LegendItem[] = [
+    ...series.map((s): LegendItem => ({ label: panels.length > 1 ? `${s.p.label}: optimum, fit` : 'reliable optimum (fitted), least-squares fit', colour: s.colour, dash: s.dash })),
+    { label: 'unreliable optimum (not fitted)', colour: '#5a6478', shape: 'ring' },
+    { label: 'slope muA predicts', colour: '#8a93a6', dash: '5 4' },
+    ...(series.some((s) => s.fft) ? [{ label: 'full fine-tuning optimum', colour: FFT_COLOUR, dash: '6 4' }] : []),
+  ];
   return (
-    <ChartPanel title="Optimal learning rate vs rank" file={`${file}-optimal-lr`} note="Filled: reliable optima (fitted). Hollow: unreliable (not fitted). Solid line: least-squares fit; dashed grey: the slope muA predicts, through the same centre.">
+    <ChartPanel title="Optimal learning rate vs rank" file={`${file}-optimal-lr`} legend={any ? legend : []} note="Filled: reliable optima (fitted). Hollow: unreliable (not fitted). Solid line: least-squares fit; dashed grey: the slope muA predicts, through the same centre.">
       <div className="chart" data-testid="optlr-chart" data-fits={JSON.stringify(fits)}>
         {!any ? (
           <p className="empty">No optimum yet.</p>

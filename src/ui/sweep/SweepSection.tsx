@@ -2,7 +2,8 @@
  * The Sweeps section of the page: controls and kept sweeps, then the viewed sweep's results: the preset's
  * finding next to what this run shows, the muA chart, optimal lr vs rank, loss curves of picked runs,
  * the heatmap over two axes, and the table of every run. A language-model sweep adds the learned vs
- * forgotten scatter (first, when its preset is about that) and shows its losses in bits per byte.
+ * forgotten scatter (first, when its preset is about that) and shows its losses in bits per byte. Last,
+ * the spectra of each rank's best update and the rank utilisation (from the runs' final inspections).
  */
 import { useMemo, useState } from 'react';
 import { lossView } from '../../metrics/bits';
@@ -16,6 +17,7 @@ import { fileStem } from './chartExport';
 import { CurvesChart } from './CurvesChart';
 import { ForgettingChart } from './ForgettingChart';
 import { Heatmap } from './Heatmap';
+import { SweepSpectra } from '../inspect/SweepSpectra';
 import { MuaChart } from './MuaChart';
 import { OptLrChart } from './OptLrChart';
 import { RunCard } from './runText';
@@ -90,6 +92,7 @@ function Results({ sweep }: { sweep: SweepRecord }) {
           <Heatmap runs={sweep.runs} view={view} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />
         ) : null}
         {!preset?.view.forgetting && forgetting}
+        <SweepSpectra sweep={sweep} />
       </div>
       <RunsTable runs={sweep.runs} task={sweep.base.task} selected={selected} onToggle={toggle} onHover={setHovered} />
       <SweepExport sweep={sweep} selected={selected} />

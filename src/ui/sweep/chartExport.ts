@@ -1,8 +1,10 @@
 /**
  * Files out of the page: text (CSV, JSON) and charts as SVG or PNG. A chart's SVG is the one Recharts
- * (or the heatmap) drew, serialised with a white background and its size fixed; the PNG is that SVG
- * drawn onto a canvas at 2x (an <img> of an SVG blob renders without scripts or outside resources).
+ * (or the heatmap) drew, serialised with its size fixed and framed by svgDocument.ts with a white
+ * background, the chart's title and its legend, so the image stands alone in a report; the PNG is that
+ * SVG drawn onto a canvas at 2x (an <img> of an SVG blob renders without scripts or outside resources).
  */
+import { chartDocument, type LegendItem } from './svgDocument';
 
 /** Offer `blob` as a download named `name`. */
 export function downloadBlob(blob: Blob, name: string): void {
@@ -20,8 +22,14 @@ export function downloadText(text: string, name: string, type: string): void {
   downloadBlob(new Blob([text], { type }), name);
 }
 
-/** The chart's SVG as a standalone document (namespaces, size, white background, page font). */
-export function svgText(container: HTMLElement): { text: string; width: number; height: number } | null {
+/** What an exported image carries besides the chart: its title and its legend (see svgDocument.ts). */
+export interface ChartFrame {
+  title?: string;
+  legend?: readonly LegendItem[];
+}
+
+/** The chart's SVG as a standalone document (namespaces, size, white background, page font, title, legend). */
+export function svgText(container: HTMLElement, frame: ChartFrame = {}): { text: string; width: number; height: number } | null {
   const svg = container.querySelector('svg');
   if (!svg) return null;
   const box = svg.getBoundingClientRect();
@@ -29,26 +37,20 @@ export function svgText(container: HTMLElement): { text: string; width: number; 
   const height = Math.max(1, Math.round(box.height));
   const copy = svg.cloneNode(true) as SVGSVGElement;
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-  copy.setAttribute('xmlns:xlink', 'http://www.w3.org/1999/xlink');
   copy.setAttribute('width', String(width));
   copy.setAttribute('height', String(height));
   if (!copy.getAttribute('viewBox')) copy.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  copy.setAttribute('style', `font-family: ${getComputedStyle(container).fontFamily}; font-size: 12px; background: #fff`);
-  const bg = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-  bg.setAttribute('width', '100%');
-  bg.setAttribute('height', '100%');
-  bg.setAttribute('fill', '#fff');
-  copy.insertBefore(bg, copy.firstChild);
-  return { text: new XMLSerializer().serializeToString(copy), width, height };
+  const chart = new XMLSerializer().serializeToString(copy);
+  return chartDocument({ chart, width, height, title: frame.title, legend: frame.legend, font: getComputedStyle(container).fontFamily });
 }
 
-export function downloadSvg(container: HTMLElement | null, name: string): void {
-  const s = container && svgText(container);
+export function downloadSvg(container: HTMLElement | null, name: string, frame?: ChartFrame): void {
+  const s = container && svgText(container, frame);
   if (s) downloadText(s.text, `${name}.svg`, 'image/svg+xml');
 }
 
-export async function downloadPng(container: HTMLElement | null, name: string, scale = 2): Promise<void> {
-  const s = container && svgText(container);
+export async function downloadPng(container: HTMLElement | null, name: string, frame?: ChartFrame, scale = 2): Promise<void> {
+  const s = container && svgText(container, frame);
   if (!s) return;
   const url = URL.createObjectURL(new Blob([s.text], { type: 'image/svg+xml' }));
   try {

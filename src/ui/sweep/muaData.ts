@@ -5,7 +5,8 @@
  * Pure, unit-tested; the chart component only maps this to Recharts elements.
  */
 import type { Curve, Outcome, Panel } from '../../sweep/analysis';
-import { DASHES, FFT_COLOUR, rankColour } from './scales';
+import { BAD_COLOUR, DASHES, FFT_COLOUR, rankColour } from './scales';
+import type { LegendItem } from './svgDocument';
 
 export interface Dot {
   x: number;
@@ -98,4 +99,23 @@ export function muaData(logged: readonly Panel[], of: (loss: number) => number =
   for (let k = Math.ceil(xDomain[0]); k <= Math.floor(xDomain[1]); k++) ints.push(k);
   const xTicks = ints.length > 12 ? ints.filter((k) => k % 2 === 0) : ints;
   return { series, yDomain: [bottom, top], xDomain, xTicks, json };
+}
+
+/** Marker keys are drawn in a neutral grey: their colour is the curve's, which the curve keys already say. */
+const KEY_GREY = '#5a6478';
+
+/**
+ * The exported image's legend: each curve's colour and dash (the ranks' colours, FFT dashed red) with
+ * its optimum, then what the markers mean (only the outcomes that occur).
+ */
+export function muaLegend(d: MuaData): LegendItem[] {
+  const curves = d.series.map((s): LegendItem => ({ label: s.optimum ? `${s.name} (opt 2^${s.optimum.x.toFixed(2)}${s.optimum.reliable ? '' : ', unreliable'})` : s.name, colour: s.colour, dash: s.dash }));
+  const dots = d.series.flatMap((s) => s.dots);
+  const markers: LegendItem[] = [
+    { label: 'optimum', colour: KEY_GREY, shape: 'dot' },
+    { label: 'unreliable optimum', colour: KEY_GREY, shape: 'ring' },
+  ];
+  if (dots.some((p) => p.outcome === 'diverged')) markers.push({ label: 'diverged (top edge)', colour: BAD_COLOUR, shape: 'cross' });
+  if (dots.some((p) => p.outcome === 'collapsed')) markers.push({ label: 'collapsed (top edge)', colour: KEY_GREY, shape: 'triangle' });
+  return d.series.length ? [...curves, ...markers] : [];
 }

@@ -1,0 +1,100 @@
+/**
+ * One line view of the panel (LinesData from spectrumData.ts / trainingSeries.ts): its series and
+ * reference lines, axis labels, legend, the table of its numbers, and SVG / PNG / CSV / JSON exports.
+ * `data-series` holds the numbers for tests.
+ */
+import type { ReactNode } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceLine, XAxis, YAxis } from 'recharts';
+import { fmtTick, logTicks } from '../../format';
+import { ChartLegend } from '../sweep/ChartLegend';
+import { ChartPanel } from '../sweep/ChartPanel';
+import { indexTicks, linesLegend, type LinesData } from './lines';
+import { tableCsv, tableJson } from './numbers';
+import { NumbersTable } from './NumbersTable';
+
+interface Props {
+  title: string;
+  file: string;
+  testId: string;
+  data: LinesData;
+  xLabel: string;
+  yLabel: string;
+  /** Shown instead of the chart when no series has a point. */
+  empty: string;
+  note?: ReactNode;
+  /** Discrete x (an index): integer ticks and a dot on every point. */
+  discrete?: boolean;
+  height?: number;
+}
+
+export function InspectLineChart({ title, file, testId, data, xLabel, yLabel, empty, note, discrete, height = 230 }: Props) {
+  const drawn = data.series.filter((s) => s.points.length > 0);
+  const legend = linesLegend(data);
+  const xs = drawn.flatMap((s) => s.points.map((p) => p.x));
+  const [lo, hi] = data.yDomain;
+  const xMax = xs.length ? Math.max(...xs) : 1;
+  return (
+    <ChartPanel
+      title={title}
+      file={file}
+      legend={legend}
+      numbers={{ csv: () => tableCsv(data.table), json: () => tableJson(data.table) }}
+      note={note}
+      after={
+        <>
+          <ChartLegend items={legend} label={`${title}: lines`} />
+          <NumbersTable table={data.table} caption={title} />
+        </>
+      }
+    >
+      <div className="chart inspect-chart" data-testid={testId} data-series={data.json}>
+        {drawn.length === 0 ? (
+          <p className="empty">{empty}</p>
+        ) : (
+          <LineChart responsive style={{ width: '100%', height }} margin={{ top: 8, right: 16, bottom: 22, left: 4 }}>
+            <CartesianGrid stroke="#e8ebf1" />
+            <XAxis
+              type="number"
+              dataKey="x"
+              domain={discrete ? [0.5, xMax + 0.5] : [Math.min(...xs), xMax]}
+              allowDecimals={false}
+              ticks={discrete ? indexTicks(xMax) : undefined}
+              label={{ value: xLabel, position: 'insideBottom', offset: -12 }}
+            />
+            <YAxis
+              type="number"
+              dataKey="y"
+              scale={data.log ? 'log' : 'linear'}
+              domain={[lo, hi]}
+              allowDataOverflow
+              ticks={data.log ? logTicks(lo, hi) : data.yTicks}
+              tickFormatter={(v: number) => fmtTick(v)}
+              width={74}
+              label={{ value: yLabel, angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }}
+            />
+            {data.refs.map((r) => (
+              <ReferenceLine key={r.label} y={r.y} stroke={r.colour} strokeDasharray={r.dash} ifOverflow="extendDomain" />
+            ))}
+            {drawn.map((s) => (
+              <Line
+                key={s.key}
+                data={s.points}
+                dataKey="y"
+                type="linear"
+                stroke={s.colour}
+                strokeWidth={s.dash ? 1.5 : 2}
+                strokeDasharray={s.dash}
+                // a spectrum is a handful of values, each of which matters: mark them
+                dot={discrete ? { r: 3, fill: s.colour, stroke: s.colour } : false}
+                activeDot={false}
+                isAnimationActive={false}
+                legendType="none"
+                name={s.label}
+              />
+            ))}
+          </LineChart>
+        )}
+      </div>
+    </ChartPanel>
+  );
+}

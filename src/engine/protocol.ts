@@ -4,6 +4,7 @@
  */
 import type { AdapterSummary, GpuErrorKind } from '../gpu/device';
 import type { RunConfig } from '../config/schema';
+import type { InspectPoint } from './inspect';
 import type { StepHyper, StepLog } from './types';
 
 export type ToEngine =
@@ -19,6 +20,8 @@ export type ToEngine =
   | { type: 'stop' }
   /** Settings that apply from the next step without a reset (learning rate, schedule, clipping). */
   | { type: 'live'; config: RunConfig }
+  /** The module (PEFT name) whose update the current run's next inspections draw as a heatmap. */
+  | { type: 'inspect-module'; module: string }
   /** The eval loss of the task's held-out set without and with `tensors` (an imported adapter). */
   | { type: 'evaluate'; requestId: string; config: RunConfig; tensors: TensorMap }
   /**
@@ -105,6 +108,11 @@ export type FromEngine =
   | { type: 'status'; runId: string; status: RunStatus }
   /** A run's trained tensors, posted once when it ends (done, diverged, collapsed or stopped). */
   | { type: 'weights'; runId: string; tensors: TensorMap }
+  /**
+   * What is inside a run's adapter at a logged step (src/engine/inspect.ts): page runs at most every
+   * few hundred ms and at their end, sweep runs once, at their end.
+   */
+  | { type: 'inspect'; runId: string; point: InspectPoint }
   | { type: 'evaluate-result'; requestId: string; evaluation: Evaluation }
   | { type: 'evaluate-error'; requestId: string; message: string }
   | { type: 'export-result'; requestId: string; download: Download }

@@ -4,12 +4,15 @@
  * changes applied from the next step (the per-run hyperparameter table is rebuilt from each run's
  * current config every step), metrics posted at most every POST_INTERVAL_MS, yields so messages get in,
  * and each run's end state (done / diverged / collapsed / stopped / failed) with the final-loss rule.
- * No DOM, no React.
+ * When inspecting, every run's tensors are read back at some logged steps and what is inside each adapter
+ * (src/engine/inspectRun.ts) is posted as an InspectPoint. No DOM, no React.
  */
 import type { RunConfig } from '../config/schema';
 import { finalLoss } from '../metrics/ema';
 import { hyperAt } from './setup';
 import { buildGroupTrainer, type GroupTrainer, type LoopTask } from './groupTrainer';
+import type { InspectPoint } from './inspect';
+import { inspectedModules, inspectRun, type InspectedModule } from './inspectRun';
 import type { MetricPoint, RunStatus, TensorMap } from './protocol';
 import type { StepHyper, StepLog } from './types';
 
@@ -18,7 +21,24 @@ export interface RunSink {
   status(runId: string, status: RunStatus): void;
   /** The run's trained tensors, once, when it ends. */
   weights(runId: string, tensors: TensorMap): void;
+  /** What is inside the run's adapter at a logged step (when the loop inspects: InspectMode). */
+  inspect?(runId: string, point: InspectPoint): void;
 }
+
+/**
+ * When the loop reads the runs' tensors back to inspect them: 'live' at logged steps, at most every
+ * INSPECT_GAP_MS and always at a run's last step (the training page); 'end' at each run's last step
+ * only (sweeps keep each run's final point); 'off'.
+ */
+export type InspectMode = 'live' | 'end' | 'off';
+
+/**
+ * Live inspections start at least this far apart, and at least INSPECT_COST_FACTOR times the last
+ * one's cost (readback + compute), so that inspecting takes at most about a fifth of the loop's time
+ * even where it is slow (a language model trained in full: ~1 s per inspection).
+ */
+export const INSPECT_GAP_MS = 250;
+const INSPECT_COST_FACTOR = 4;
 
 export interface LoopRun {
   runId: string;
@@ -49,6 +69,17 @@ interface InFlight {
   t: number;
   hypers: StepHyper[];
   logs: Promise<StepLog[]>;
+  inspect?: PendingInspect;
+}
+
+/** Every run's tensors read back right behind a logged step (so they are that step's), for the runs due. */
+interface PendingInspect {
+  due: boolean[];
+  tensors: Promise<TensorMap[]>;
+  /** performance.now() when the readback was queued, when the step's logs and the tensors arrived. */
+  issued: number;
+  logsAt: number;
+  arrived: number;
 }
 
 export class RunLoop {
@@ -65,6 +96,13 @@ export class RunLoop {
   private lastPost = 0;
   private runTime = 0; // ms spent stepping (excludes pauses)
   private weightsPosted: Promise<void> | null = null;
+  private lastInspect = -Infinity;
+  private inspectGap = INSPECT_GAP_MS;
+  /** Per run: the tensors at its last inspection (for the factors' steps) and its inspected modules. */
+  private inspected: (TensorMap | null)[];
+  private inspectMods: (InspectedModule[] | null)[];
+  /** The module whose heatmap live inspections carry (default: the first adapted one). */
+  private heatModule: string | undefined;
   /** Called after every logged step with the run-steps done so far (an ended run counts all its steps). */
   onProgress: (runSteps: number) => void = () => {};
 
@@ -72,17 +110,20 @@ export class RunLoop {
   constructor(
     device: GPUDevice,
     readonly runs: LoopRun[],
-    task: LoopTask,
+    private readonly task: LoopTask,
     private sink: RunSink,
     initTensors: TensorMap = {},
     /** Logged steps left in flight while the loop goes on (default: all staging slots but one; 0 = await each). */
     private maxInFlight?: number,
+    private inspectMode: InspectMode = 'off',
   ) {
     this.cfgs = runs.map((r) => r.config);
     this.trainer = buildGroupTrainer(device, this.cfgs, task, initTensors);
     this.pending = runs.map(() => []);
     this.losses = runs.map(() => []);
     this.ended = runs.map(() => null);
+    this.inspected = runs.map(() => null);
+    this.inspectMods = runs.map(() => null);
   }
 
   get step(): number {
@@ -91,6 +132,11 @@ export class RunLoop {
 
   get done(): boolean {
     return this.ended.every((e) => e);
+  }
+
+  /** The module whose update live inspections draw as a heatmap (its PEFT name), from the next one. */
+  inspectModule(name: string): void {
+    this.heatModule = name;
   }
 
   /** Live settings of run `runId` from the next step; the caller decided no reset is needed. */
@@ -175,16 +221,65 @@ export class RunLoop {
     const hypers = cfgs.map((c) => hyperAt(c, t));
     const sub = await this.trainer.submit(t, hypers, log);
     this.t = t;
-    if (sub) this.inFlight.push({ t, hypers, logs: sub.logs });
+    if (sub) this.inFlight.push({ t, hypers, logs: sub.logs, inspect: this.readForInspection(t, live, sub.logs) });
     const keep = forceLog || last ? 0 : Math.min(this.maxInFlight ?? Infinity, this.trainer.inFlightLimit - 1);
     while (this.inFlight.length > keep) await this.take(this.inFlight.shift()!);
     this.runTime += performance.now() - began;
     if (!sub && t % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0));
   }
 
-  /** Handle a logged step's results (in step order): points, divergence, the end of a run. */
+  /**
+   * After logged step t was submitted: when a run is due for inspection, queue the readback of every
+   * run's tensors right behind the step (so they are step t's even while later steps are submitted),
+   * without waiting for it; take() awaits it with the step's logs.
+   */
+  private readForInspection(t: number, live: boolean[], logs: Promise<StepLog[]>): PendingInspect | undefined {
+    if (this.inspectMode === 'off' || !this.sink.inspect) return undefined;
+    const now = performance.now();
+    const gapDone = this.inspectMode === 'live' && now - this.lastInspect >= this.inspectGap;
+    const due = this.cfgs.map((c, i) => live[i] && (t >= c.steps || gapDone));
+    if (!due.some(Boolean)) return undefined;
+    this.lastInspect = now;
+    const p: PendingInspect = { due, issued: now, logsAt: now, arrived: now, tensors: Promise.resolve([]) };
+    logs.then(() => (p.logsAt = performance.now()), () => {});
+    p.tensors = this.trainer.readRuns(this.cfgs.map((c) => c.r)).then((all) => {
+      p.arrived = performance.now();
+      return all;
+    });
+    return p;
+  }
+
+  /**
+   * Post the inspection of a logged step for each run due that has not ended or diverged. Its
+   * readbackMs is the time the tensors took beyond the step's own logs (their copy is queued behind
+   * the step's). A failing inspection turns inspecting off for this loop rather than stopping training.
+   */
+  private async inspectAt(entry: InFlight, logs: StepLog[]): Promise<void> {
+    const p = entry.inspect!;
+    try {
+      const all = await p.tensors;
+      const readbackMs = Math.max(0, p.arrived - Math.max(p.issued, p.logsAt));
+      let cost = readbackMs;
+      this.runs.forEach((run, i) => {
+        if (!p.due[i] || this.ended[i] || entry.t > this.cfgs[i].steps || logs[i].divergedStep > 0) return;
+        const modules = (this.inspectMods[i] ??= inspectedModules(this.cfgs[i], this.task));
+        const heat = this.inspectMode === 'live' ? this.heatModule : false;
+        const point = inspectRun(this.cfgs[i], this.task, all[i], { step: entry.t, prev: this.inspected[i], heat, readbackMs, modules });
+        cost += point.computeMs;
+        // only live inspections have a next one to measure the factors' steps against
+        if (this.inspectMode === 'live') this.inspected[i] = all[i];
+        this.sink.inspect!(run.runId, point);
+      });
+      this.inspectGap = Math.max(INSPECT_GAP_MS, INSPECT_COST_FACTOR * cost);
+    } catch {
+      this.inspectMode = 'off';
+    }
+  }
+
+  /** Handle a logged step's results (in step order): inspection, points, divergence, the end of a run. */
   private async take(entry: InFlight): Promise<void> {
     const res = await entry.logs;
+    if (entry.inspect) await this.inspectAt(entry, res);
     const sps = this.stepsPerSec();
     res.forEach((r, i) => {
       if (this.ended[i] || entry.t > this.cfgs[i].steps) return;

@@ -81,7 +81,8 @@ export class SweepRunner {
   private async runGroup(group: SweepRun[]): Promise<void> {
     let loop: RunLoop;
     try {
-      loop = new RunLoop(this.device, group, await this.task(group[0].config), this.sink, {}, this.maxInFlight);
+      // each run's final inspection (its spectrum, for the sweep's views), not the live ones
+      loop = new RunLoop(this.device, group, await this.task(group[0].config), this.sink, {}, this.maxInFlight, 'end');
     } catch (e) {
       const failed: RunStatus = { state: 'failed', step: 0, stepsPerSec: 0, message: e instanceof Error ? e.message : String(e) };
       for (const r of group) this.sink.status(r.runId, failed);

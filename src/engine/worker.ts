@@ -42,6 +42,7 @@ const sink: RunSink = {
   metrics: (runId, points) => post({ type: 'metrics', runId, points }),
   status: (runId, status) => post({ type: 'status', runId, status }),
   weights: (runId, tensors) => (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'weights', runId, tensors } satisfies FromEngine, Object.values(tensors).map((t) => t.buffer)),
+  inspect: (runId, point) => post({ type: 'inspect', runId, point }),
 };
 
 async function handle(msg: ToEngine): Promise<void> {
@@ -62,7 +63,7 @@ async function handle(msg: ToEngine): Promise<void> {
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       try {
         const task = await loadTask(msg.config, userText);
-        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, sink, msg.initTensors, inFlightFor(g.summary));
+        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, sink, msg.initTensors, inFlightFor(g.summary), 'live');
       } catch (e) {
         post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e) } });
         return;
@@ -90,6 +91,9 @@ async function handle(msg: ToEngine): Promise<void> {
       break;
     case 'live':
       session?.updateLive(session.runs[0].runId, msg.config);
+      break;
+    case 'inspect-module':
+      session?.inspectModule(msg.module);
       break;
     case 'sweep': {
       const g = await ensureGpu();

@@ -9,7 +9,7 @@ import { deleteRun, loadRuns, saveRun } from './persist';
 import { errorText } from './context';
 import { isActive, type LabState, type RunRecord } from './store';
 
-const signature = (r: RunRecord) => `${r.status.state}:${r.status.step}:${r.points.length}:${!!r.hasWeights}`;
+const signature = (r: RunRecord) => `${r.status.state}:${r.status.step}:${r.points.length}:${r.inspect?.length ?? 0}:${!!r.hasWeights}`;
 
 /**
  * Put the kept runs back on the chart, then follow the store, writing every run that ended or changed

@@ -1,11 +1,14 @@
 /**
  * The training page: the settings, the runs on the chart (the last MAX_RUNS, each with its logged
- * points), the current run, the chart's settings, and the run buttons' actions. A run's trained
- * tensors arrive when it ends and are kept in the store's context (not rendered): `hasWeights` says so.
+ * points and its inspections), the current run, the chart's settings, and the run buttons' actions. A
+ * run's trained tensors arrive when it ends and are kept in the store's context (not rendered):
+ * `hasWeights` says so.
  */
 import { changedFields, DEFAULT_CONFIG, resetKind, type RunConfig } from '../config/schema';
 import type { FromEngine, MetricPoint, RunStatus, TensorMap } from '../engine/protocol';
+import type { InspectPoint } from '../engine/inspect';
 import { nextId, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
+import { appendInspect } from './inspectHistory';
 import { runLabel } from './runLabel';
 
 export interface RunRecord {
@@ -14,6 +17,8 @@ export interface RunRecord {
   label: string;
   status: RunStatus;
   points: MetricPoint[];
+  /** What was inside the adapter at some logged steps, oldest first (store/inspectHistory.ts thins it). */
+  inspect: InspectPoint[];
   /** The engine sent the trained tensors (kept in the store's context): the run can be exported. */
   hasWeights?: boolean;
 }
@@ -49,6 +54,8 @@ export interface RunsSlice {
   trainedTensors(runId: string): TensorMap | undefined;
   /** Put kept runs back on the chart, before the runs started since the page opened. */
   restoreRuns(kept: { rec: RunRecord; tensors?: TensorMap }[]): void;
+  /** Draw `module`'s update (PEFT name) in the current run's next inspections' heatmap. */
+  inspectModule(module: string): void;
 }
 
 /** Set the runs; the tensors of runs no longer on the chart are let go. */
@@ -64,7 +71,7 @@ export const createRunsSlice: SliceCreator<RunsSlice> = (set, get, ctx) => {
 
   const startRun = (paused: boolean, config = get().config, label = runLabel(config), initTensors?: TensorMap) => {
     const id = nextId(ctx, 'run');
-    const rec: RunRecord = { id, config, label, status: { state: 'building', step: 0, stepsPerSec: 0 }, points: [] };
+    const rec: RunRecord = { id, config, label, status: { state: 'building', step: 0, stepsPerSec: 0 }, points: [], inspect: [] };
     set({ config, currentId: id });
     setRuns(set, get, ctx, (runs) => [...runs, rec].slice(-MAX_RUNS));
     ctx.send({ type: 'start', runId: id, config, paused, initTensors });
@@ -125,12 +132,19 @@ export const createRunsSlice: SliceCreator<RunsSlice> = (set, get, ctx) => {
       const here = new Set(get().runs.map((r) => r.id));
       const back = kept.filter((k) => !here.has(k.rec.id));
       for (const k of back) if (k.tensors) ctx.runTensors.set(k.rec.id, k.tensors);
-      setRuns(set, get, ctx, (runs) => [...back.map((k) => ({ ...k.rec, hasWeights: !!k.tensors })), ...runs].slice(-MAX_RUNS));
+      // runs kept before inspections existed have none
+      setRuns(set, get, ctx, (runs) => [...back.map((k) => ({ ...k.rec, inspect: k.rec.inspect ?? [], hasWeights: !!k.tensors })), ...runs].slice(-MAX_RUNS));
+    },
+    inspectModule: (module) => {
+      if (isActive(current())) ctx.send({ type: 'inspect-module', module });
     },
   };
 };
 
-/** Engine -> the page's runs: logged points, statuses and trained tensors. Metrics arrive batched (at most ~10 a second). */
+/**
+ * Engine -> the page's runs: logged points, statuses, inspections and trained tensors. Metrics arrive
+ * batched (at most ~10 a second), inspections at most ~4 a second.
+ */
 export function receiveRunMessage(m: FromEngine, set: SetLab, get: GetLab, ctx: LabContext): void {
   switch (m.type) {
     case 'metrics': {
@@ -145,6 +159,9 @@ export function receiveRunMessage(m: FromEngine, set: SetLab, get: GetLab, ctx: 
     }
     case 'status':
       set((st) => ({ runs: st.runs.map((r) => (r.id === m.runId ? { ...r, status: m.status } : r)) }));
+      break;
+    case 'inspect':
+      set((st) => ({ runs: st.runs.map((r) => (r.id === m.runId ? { ...r, inspect: appendInspect(r.inspect, m.point) } : r)) }));
       break;
     case 'weights':
       if (!get().runs.some((r) => r.id === m.runId)) return; // taken off the chart meanwhile

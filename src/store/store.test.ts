@@ -11,7 +11,8 @@ import { fakeRun, smallConfig } from '../test/exportRun';
 import { flatTail } from '../sweep/synthetic';
 import { DEFAULT_SWEEP } from '../sweep/grid';
 import type { SweepDef } from '../sweep/types';
-import { createLabStore, type LabStore } from './store';
+import type { InspectPoint } from '../engine/inspect';
+import { createLabStore, type LabStore, type RunRecord } from './store';
 
 let store: LabStore;
 let sent: ToEngine[];
@@ -159,6 +160,46 @@ describe('the one store', () => {
     expect(start.runId).toBe(id);
     expect(start.initTensors).toEqual({ A2: run.tensors.A2, B2: run.tensors.B2 });
     expect(lab().runs.at(-1)?.label).toMatch(/\(from run\.zip\)$/);
+  });
+
+  it("inspections: a page run's are appended to it, a sweep run's final one is kept without its heatmap", () => {
+    lab().train();
+    const { runId } = lastSent('start');
+    lab().setSweepDef({ ...structuredClone(DEFAULT_SWEEP as SweepDef), ranks: [1], lr: { from: -6, to: -6, step: 1 } });
+    lab().startSweep();
+    const sweepRun = lastSent('sweep').runs[0].runId;
+    const point = (step: number): InspectPoint => ({
+      step,
+      modules: [{ module: 'layers.1', mode: 'lora', r: 1, sigma: [0.5], trueSigma: [1, 0.5], agreement: [0.9], effRank: 1, normDelta: 0.5 }],
+      heat: { module: 'layers.1', rows: 1, cols: 2, delta: [0.1, -0.1], truth: [0.2, -0.2] },
+      readbackMs: 2,
+      computeMs: 1,
+    });
+    expect(lab().runs[0].inspect).toEqual([]);
+    receive({ type: 'inspect', runId, point: point(10) });
+    receive({ type: 'inspect', runId, point: point(20) });
+    expect(lab().runs[0].inspect.map((p) => [p.step, !!p.heat])).toEqual([[10, false], [20, true]]);
+    receive({ type: 'inspect', runId: sweepRun, point: point(30) });
+    expect(lab().runs[0].inspect).toHaveLength(2);
+    lab().flushSweepMessages();
+    const kept = lab().sweeps[0].runs[0].inspect;
+    expect(kept?.step).toBe(30);
+    expect(kept?.modules[0].sigma).toEqual([0.5]);
+    expect(kept && 'heat' in kept).toBe(false);
+  });
+
+  it('inspectModule asks the engine for that heatmap while the run is active only', () => {
+    lab().inspectModule('layers.2');
+    expect(sent.some((x) => x.type === 'inspect-module')).toBe(false);
+    lab().train();
+    lab().inspectModule('layers.2');
+    expect(lastSent('inspect-module').module).toBe('layers.2');
+  });
+
+  it('a kept run from before inspections comes back with none', () => {
+    const rec = { id: 'old', config: lab().config, label: 'old', status: { state: 'done' as const, step: 1, stepsPerSec: 1 }, points: [] };
+    lab().restoreRuns([{ rec: rec as unknown as RunRecord }]);
+    expect(lab().runs[0].inspect).toEqual([]);
   });
 
   it('stores are independent', () => {

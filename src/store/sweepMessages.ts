@@ -7,6 +7,7 @@ import type { FromEngine, TensorMap } from '../engine/protocol';
 import { isFinished, type SweepRunRecord } from '../sweep/types';
 import { errorText, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
 import { saveRunWeights } from './persist';
+import { withoutHeat } from './inspectHistory';
 import { patchSweep, persistSweep } from './sweepsSlice';
 
 export const FLUSH_MS = 150;
@@ -35,6 +36,7 @@ export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): v
   };
   for (const m of msgs) {
     if (m.type === 'metrics') patchRun(m.runId, (r) => ({ ...r, points: [...r.points, ...m.points] }));
+    else if (m.type === 'inspect') patchRun(m.runId, (r) => ({ ...r, inspect: withoutHeat(m.point) }));
     else if (m.type === 'status') {
       patchRun(m.runId, (r) => ({ ...r, status: m.status }));
       if (isFinished({ status: m.status }) || m.status.state === 'failed') ended.add(ctx.sweepOwner.get(m.runId)!);
@@ -73,6 +75,7 @@ export function receiveSweepMessage(m: FromEngine, set: SetLab, get: GetLab, ctx
       break;
     case 'metrics':
     case 'status':
+    case 'inspect':
       if (!ctx.sweepOwner.has(m.runId)) return false;
       break;
     case 'weights': {

@@ -60,7 +60,7 @@ export const calibrationKey = (c: RunConfig) => JSON.stringify({ ...c, lr: 0, se
 const unfinishedCleared = (rec: SweepRecord, state: SweepRecord['state']): SweepRecord => ({
   ...rec,
   state,
-  runs: rec.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [], hasWeights: false })),
+  runs: rec.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [], hasWeights: false, inspect: undefined })),
 });
 
 /** Write a sweep to IndexedDB; a failure is a notice. */

@@ -4,6 +4,7 @@
  */
 import type { InitScheme, RunConfig } from '../config/schema';
 import type { MetricPoint, RunStatus } from '../engine/protocol';
+import type { InspectPoint } from '../engine/inspect';
 
 export type Scaling = RunConfig['scaling'];
 export type Optimizer = RunConfig['optimizer'];
@@ -61,6 +62,11 @@ export interface SweepRunRecord extends GridRun {
   points: MetricPoint[];
   /** Its trained tensors are kept in IndexedDB (store/persist.ts), so it can be exported. */
   hasWeights?: boolean;
+  /**
+   * What was inside its adapter at its last step, without the heatmap (the sweep's spectrum views);
+   * kept in IndexedDB with the sweep, not in its JSON or CSV files.
+   */
+  inspect?: InspectPoint;
 }
 
 export type SweepState = 'running' | 'done' | 'cancelled' | 'interrupted' | 'imported';

@@ -12,6 +12,7 @@ const run = (points: MetricPoint[], status: Partial<RunStatus> = {}, id = 'a'): 
   label: 'r=8',
   status: { state: 'done', step: points.length, stepsPerSec: 10, ...status },
   points,
+  inspect: [],
 });
 
 describe('chart data', () => {
@@ -103,6 +104,7 @@ describe('language-model curves', () => {
         { step: 1, loss: Math.LN2 * 4, gradNorm: 1, divergedStep: 0, lr: 1, stepsPerSec: 1, evalLoss: Math.LN2 * 3, evalLosses: [Math.LN2 * 3, Math.LN2 * 2] },
         { step: 2, loss: Math.LN2 * 2, gradNorm: 1, divergedStep: 0, lr: 1, stepsPerSec: 1 },
       ],
+      inspect: [],
     };
     const c = runCurves(run, 0, false, Infinity);
     expect(c.smooth.map((p) => p.y)).toEqual([4, 2].map((y) => expect.closeTo(y, 12)));

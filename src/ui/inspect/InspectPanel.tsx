@@ -40,6 +40,11 @@ export function InspectPanel() {
     return fromData.length ? fromData : trainedModules(layout);
   }, [points, layout]);
   const [picked, setPicked] = useState<string | null>(null);
+  // the worker draws the heatmap of the chosen module from the next inspection on
+  const pick = (m: string) => {
+    setPicked(m);
+    useLab.getState().inspectModule(m);
+  };
   const module = picked && modules.includes(picked) ? picked : (modules[0] ?? null);
   const last = points[points.length - 1];
   const toy = (run?.config.task ?? config.task) === 'toy';
@@ -52,7 +57,7 @@ export function InspectPanel() {
         </h2>
         <label>
           Module{' '}
-          <select value={module ?? ''} onChange={(e) => setPicked(e.target.value)} disabled={modules.length === 0} aria-label="Module to inspect">
+          <select value={module ?? ''} onChange={(e) => pick(e.target.value)} disabled={modules.length === 0} aria-label="Module to inspect">
             {modules.map((m) => (
               <option key={m} value={m}>
                 {m}
@@ -66,7 +71,7 @@ export function InspectPanel() {
           </span>
         )}
       </div>
-      <ModelDiagram layout={layout} selected={module} onSelect={setPicked} file={file} story={story(config)} />
+      <ModelDiagram layout={layout} selected={module} onSelect={pick} file={file} story={story(config)} />
       {module === null ? (
         <p className="empty-note">Nothing is trained with these settings: pick target layers to adapt.</p>
       ) : points.length === 0 ? (

@@ -22,14 +22,13 @@ describe('reading inspection points from the store', () => {
   const points = syntheticInspect({ steps: 60, every: 20 });
 
   it('a page run: its points, or none for a record without the field', () => {
-    expect(runInspect({ id: 'run-1', inspect: points })).toBe(points);
-    expect(runInspect({ id: 'run-1' })).toEqual([]);
+    expect(runInspect({ inspect: points })).toBe(points);
+    expect(runInspect({})).toEqual([]);
     expect(runInspect(undefined)).toEqual([]);
   });
 
-  it('a sweep run: its final point (or the last of a list)', () => {
-    expect(sweepRunInspect({ runId: 'r', inspect: points[2] })).toBe(points[2]);
-    expect(sweepRunInspect({ runId: 'r', inspect: points })).toBe(points[2]);
-    expect(sweepRunInspect({ runId: 'r' })).toBeUndefined();
+  it('a sweep run: its final point', () => {
+    expect(sweepRunInspect({ inspect: points[2] })).toBe(points[2]);
+    expect(sweepRunInspect({})).toBeUndefined();
   });
 });

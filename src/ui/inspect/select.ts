@@ -5,12 +5,11 @@
  * imported files) have none, and read as empty.
  */
 import type { InspectPoint } from '../../engine/inspect';
+import type { RunRecord } from '../../store/store';
+import type { SweepRunRecord } from '../../sweep/types';
 
 /** The logged points of a page run, oldest first. */
-export const runInspect = (run: object | undefined): InspectPoint[] => (run as { inspect?: InspectPoint[] } | undefined)?.inspect ?? [];
+export const runInspect = (run: Partial<Pick<RunRecord, 'inspect'>> | undefined): InspectPoint[] => run?.inspect ?? [];
 
-/** The final point of a sweep run (a record holding all of a run's points gives its last). */
-export function sweepRunInspect(run: object): InspectPoint | undefined {
-  const v = (run as { inspect?: InspectPoint | InspectPoint[] }).inspect;
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
+/** The final point of a sweep run. */
+export const sweepRunInspect = (run: Pick<SweepRunRecord, 'inspect'>): InspectPoint | undefined => run.inspect;

@@ -30,6 +30,12 @@ export interface ModuleInspect {
   normDelta: number;
   stepA?: number;
   stepB?: number;
+  /**
+   * The share of the update's energy (||Delta W||_F^2) outside the span of the base weight's top
+   * BASE_DIRECTIONS left singular directions: 0 = it only re-weights what the base already does,
+   * near 1 = new directions.
+   */
+  outsideBase?: number;
 }
 
 /** A downsampled update and truth of one module, on one colour scale (the heatmap view). */
@@ -53,5 +59,7 @@ export interface InspectPoint {
 
 /** The largest number of singular values kept of a full fine-tuning update (the chart's x axis). */
 export const MAX_SIGMA = 32;
+/** How many of the base weight's top singular directions outsideBase measures against. */
+export const BASE_DIRECTIONS = 16;
 /** Heatmaps are block means down to at most this many rows and columns. */
 export const MAX_HEAT = 128;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, scalingFactor, type RunConfig } from '../config/schema';
 import { Rng } from '../rng';
-import { effectiveRank, frobenius, lowRankSvd, mat, transpose } from '../ref/spectrum';
+import { effectiveRank, frobenius, lowRankSvd, mat, svd, transpose } from '../ref/spectrum';
 import { buildTask } from '../tasks/toy';
 import type { LmTask } from '../tasks/lmTask';
 import { randomBase, SMALL } from '../test/lmRun';
@@ -135,6 +135,25 @@ describe('inspectRun on the toy task', () => {
     expect(inspectRun({ ...TOY }, task, exactAdapter(TOY), { step: 1, heat: 'layers.2' }).heat?.module).toBe('layers.2');
     expect(p.readbackMs).toBe(0);
     expect(p.computeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("the share of the update outside the base weight's top directions: 0 inside them, 1 orthogonal to them", () => {
+    const cfg: RunConfig = { ...TOY, targets: [1], r: 2 };
+    const W0 = task.Ws[0];
+    // B's columns: W0's top two left singular vectors (inside its top 16), or its last two (outside them)
+    const all = svd(mat(n, n, Float64Array.from(W0)));
+    const adapter = (cols: number[]): TensorMap => {
+      const B = new Float32Array(n * 2);
+      const A = new Float32Array(2 * n).fill(0.1);
+      cols.forEach((c, k) => {
+        for (let i = 0; i < n; i++) B[i * 2 + k] = all.U.data[i * n + c];
+      });
+      return { A1: A, B1: B };
+    };
+    const inside = inspectRun(cfg, task, adapter([0, 1]), { step: 1 }).modules[0].outsideBase!;
+    const outside = inspectRun(cfg, task, adapter([n - 2, n - 1]), { step: 1 }).modules[0].outsideBase!;
+    expect(inside).toBeLessThan(1e-6);
+    expect(outside).toBeGreaterThan(1 - 1e-6);
   });
 
   it('names the missing tensor', () => {

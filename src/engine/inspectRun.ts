@@ -15,7 +15,7 @@ import { lmModules, type LmTask } from '../tasks/lmTask';
 import type { ToyTask } from '../tasks/toy';
 import { toyModel } from '../tasks/toyModel';
 import type { LoopTask } from './groupTrainer';
-import { MAX_HEAT, MAX_SIGMA, type InspectHeat, type InspectPoint, type ModuleInspect } from './inspect';
+import { BASE_DIRECTIONS, MAX_HEAT, MAX_SIGMA, type InspectHeat, type InspectPoint, type ModuleInspect } from './inspect';
 import type { LinearModule } from './model';
 import type { TensorMap } from './protocol';
 
@@ -36,6 +36,8 @@ export interface InspectedModule {
   W0: Float32Array;
   /** The toy task's Delta = shift U V^T: U (dOut, r*), V (dIn, r*), and Delta itself (dOut, dIn). */
   truth?: { U: Float32Array; V: Float32Array; rank: number; shift: number; delta: Float32Array };
+  /** The base weight's top BASE_DIRECTIONS left singular vectors (dOut, k), computed at the first inspection. */
+  baseU?: Mat;
 }
 
 const isLm = (t: LoopTask): t is LmTask => (t as LmTask).kind === 'lm';
@@ -128,12 +130,45 @@ function inspectModule(cfg: RunConfig, m: InspectedModule, tensors: TensorMap, p
   const sigma = Array.from(learned.sigma);
   const res: ModuleInspect = { module: name, mode: mode === 'lora' ? 'lora' : 'full', r: mode === 'lora' ? cfg.r : 0, sigma, effRank: effectiveRank(sigma), ...info };
   for (const k of ['stepA', 'stepB'] as const) if (res[k] === undefined) delete res[k];
+  res.outsideBase = outsideShare(learned, baseDirections(m, cfg.seed));
   if (truth) {
     res.trueSigma = Array.from(truth.sigma);
     const k = Math.min(sigma.length, truth.sigma.length);
     res.agreement = principalCosines(leadingCols(learned.U, k), leadingCols(truth.U, k));
   }
   return res;
+}
+
+/** The base weight's top left singular directions, once per module (the base is frozen). */
+function baseDirections(m: InspectedModule, seed: number): Mat {
+  if (!m.baseU) {
+    const { dIn, dOut } = m.module;
+    const k = Math.min(BASE_DIRECTIONS, dIn, dOut);
+    m.baseU = leadingCols(topSvd(mat(dOut, dIn, Float64Array.from(m.W0)), k, { maxIter: 8, tol: 1e-6, seed }).U, k);
+  }
+  return m.baseU;
+}
+
+/**
+ * 1 - sum_j sigma_j^2 |Q^T u_j|^2 / sum_j sigma_j^2 for the update's singular pairs (u_j, sigma_j) and
+ * the base's top directions Q: the share of ||Delta W||_F^2 outside span(Q) (exact for a LoRA update,
+ * whose r values are all of it; over the top MAX_SIGMA directions of a full one).
+ */
+function outsideShare(learned: Svd, Q: Mat): number {
+  let total = 0;
+  let inside = 0;
+  learned.sigma.forEach((sg, j) => {
+    const s2 = sg * sg;
+    total += s2;
+    let proj = 0;
+    for (let c = 0; c < Q.cols; c++) {
+      let d = 0;
+      for (let i = 0; i < Q.rows; i++) d += Q.data[i * Q.cols + c] * learned.U.data[i * learned.U.cols + j];
+      proj += d * d;
+    }
+    inside += s2 * proj;
+  });
+  return total > 0 ? Math.max(0, 1 - inside / total) : 0;
 }
 
 /** The module's update as a dense (dOut, dIn) matrix, block-averaged with the truth on the same grid. */

@@ -4,7 +4,7 @@
  * run's inspection points and the module; the data is built by the pure modules beside them.
  */
 import { useMemo } from 'react';
-import type { InspectPoint } from '../../engine/inspect';
+import { BASE_DIRECTIONS, type InspectPoint } from '../../engine/inspect';
 import { fmt } from '../../format';
 import { InspectLineChart } from './InspectLineChart';
 import { moduleAt, spectrumData } from './spectrumData';
@@ -34,11 +34,11 @@ export function SpectrumChart({ points, module, file, toy }: ViewProps) {
       yLabel="singular value σᵢ"
       discrete
       empty={points.length ? `No update of ${module} in this run.` : NO_POINTS}
-      note={
+      note={`${
         toy
           ? 'The learned update against the true change, log scale. An adapter of enough rank lands r* values on the truth and leaves the rest near zero (values five decades down sit on the floor); a smaller rank shows what it cannot reach.'
           : 'The update’s singular values, log scale (no true change on the language model).'
-      }
+      }${m?.outsideBase !== undefined ? ` ${fmt(100 * m.outsideBase)}% of ‖ΔW‖² lies outside the base weight’s top ${BASE_DIRECTIONS} directions (0%: it re-weights what the base does; near 100%: new directions).` : ''}`}
     />
   );
 }

@@ -4,7 +4,7 @@
  * run's inspection points and the module; the data is built by the pure modules beside them.
  */
 import { useMemo } from 'react';
-import { BASE_DIRECTIONS, type InspectPoint } from '../../engine/inspect';
+import { BASE_DIRECTIONS, type InspectPoint, type ModuleInspect } from '../../engine/inspect';
 import { fmt } from '../../format';
 import { InspectLineChart } from './InspectLineChart';
 import { moduleAt, spectrumData } from './spectrumData';
@@ -20,10 +20,10 @@ interface ViewProps {
 
 const NO_POINTS = 'No inspection yet: it appears at the run’s first logged step.';
 
-export function SpectrumChart({ points, module, file, toy }: ViewProps) {
+export function SpectrumChart({ points, module, file, toy, reference }: ViewProps & { reference?: { label: string; m: ModuleInspect } }) {
   const last = points[points.length - 1];
   const m = moduleAt(last, module);
-  const data = useMemo(() => spectrumData(m), [m]);
+  const data = useMemo(() => spectrumData(m, reference), [m, reference]);
   return (
     <InspectLineChart
       title={`Singular values of ΔW${last ? ` (step ${last.step})` : ''}`}

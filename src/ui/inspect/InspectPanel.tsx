@@ -7,6 +7,7 @@
  */
 import { useMemo, useState } from 'react';
 import type { RunConfig } from '../../config/schema';
+import type { ModuleInspect } from '../../engine/inspect';
 import { useLab, type RunRecord } from '../../store/store';
 import { fileStem } from '../sweep/chartExport';
 import { DeltaHeatmap } from './DeltaHeatmap';
@@ -32,6 +33,7 @@ function shownRun(s: { runs: RunRecord[]; currentId: string | null; config: RunC
 export function InspectPanel() {
   const config = useLab((s) => s.config);
   const run = useLab(shownRun);
+  const runs = useLab((s) => s.runs);
   const points = runInspect(run);
   const layout = useMemo(() => modelLayout(config), [config]);
   // the run's own modules when it has data (its settings may differ from the page's now), else the drawing's
@@ -80,7 +82,7 @@ export function InspectPanel() {
         </p>
       ) : (
         <div className="inspect-grid">
-          <SpectrumChart points={points} module={module} file={file} toy={toy} />
+          <SpectrumChart points={points} module={module} file={file} toy={toy} reference={fftReference(runs, run, module)} />
           <EffRankChart points={points} module={module} file={file} toy={toy} trueRank={toy ? (run?.config.trueRank ?? config.trueRank) : undefined} />
           <AgreementChart points={points} module={module} file={file} toy={toy} />
           <DynamicsChart points={points} module={module} file={file} toy={toy} />
@@ -89,4 +91,19 @@ export function InspectPanel() {
       )}
     </section>
   );
+}
+
+/**
+ * The same module in a full fine-tuning run of the same task on the page, for a LoRA run (its latest
+ * inspected update): on the language model, which has no true change, what LoRA's update is compared with.
+ */
+function fftReference(runs: readonly RunRecord[], run: RunRecord | undefined, module: string): { label: string; m: ModuleInspect } | undefined {
+  if (!run || run.config.mode !== 'lora') return undefined;
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const other = runs[i];
+    if (other.id === run.id || other.config.mode !== 'fft' || other.config.task !== run.config.task) continue;
+    const m = runInspect(other).at(-1)?.modules.find((x) => x.module === module);
+    if (m) return { label: `full fine-tuning (${other.label})`, m };
+  }
+  return undefined;
 }

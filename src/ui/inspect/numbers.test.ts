@@ -32,3 +32,17 @@ describe('reading inspection points from the store', () => {
     expect(sweepRunInspect({})).toBeUndefined();
   });
 });
+
+describe('the spectrum against a full fine-tuning run of the same matrix', () => {
+  it('adds the reference as its own series and column', async () => {
+    const { spectrumData } = await import('./spectrumData');
+    const m = { module: 'model.layers.0.self_attn.q_proj', mode: 'lora' as const, r: 2, sigma: [2, 1], effRank: 1.9, normDelta: 2.2 };
+    const ref = { module: m.module, mode: 'full' as const, r: 0, sigma: [3, 2, 1, 0.5], effRank: 3.2, normDelta: 4 };
+    const d = spectrumData(m, { label: 'full fine-tuning (FFT lr=2^-9)', m: ref });
+    expect(d.series.map((s) => s.key)).toEqual(['sigma', 'truth', 'reference']);
+    expect(d.table.columns).toEqual(['index', 'sigma', 'true_sigma', 'reference_sigma']);
+    expect(d.table.rows).toHaveLength(4);
+    expect(JSON.parse(d.json).reference.sigma).toEqual([3, 2, 1, 0.5]);
+    expect(spectrumData(m).series.map((s) => s.key)).toEqual(['sigma', 'truth']);
+  });
+});

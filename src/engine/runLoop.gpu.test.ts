@@ -99,3 +99,32 @@ describe('the run loop keeps logged steps in flight', () => {
     expect(piped.points.get('bad')!.at(-1)!.step).toBeLessThanOrEqual(14);
   });
 });
+
+describe('the run loop when the device is lost', () => {
+  it('ends the run failed with the reason, and no promise is left rejected without a handler', async () => {
+    const adapter = (await navigator.gpu.requestAdapter())!;
+    const device = await adapter.requestDevice();
+    const cfg: RunConfig = { ...DEFAULT_CONFIG, ...SMALL, steps: 400, logEvery: 1 };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: PromiseRejectionEvent) => {
+      unhandled.push(e.reason);
+      e.preventDefault();
+    };
+    window.addEventListener('unhandledrejection', onUnhandled);
+    const points: MetricPoint[] = [];
+    const statuses: RunStatus[] = [];
+    const loop = new RunLoop(device, [{ runId: 'r', config: cfg }], buildTask(cfg), sinkFor(points, statuses));
+    try {
+      loop.play();
+      await expect.poll(() => points.length, { timeout: 30_000 }).toBeGreaterThan(2);
+      device.destroy(); // as a lost GPU process does: every pending and later mapAsync rejects
+      await expect.poll(() => statuses.at(-1)?.state, { timeout: 30_000 }).toBe('failed');
+      expect(statuses.at(-1)?.message).toBeTruthy();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      window.removeEventListener('unhandledrejection', onUnhandled);
+      loop.destroy();
+    }
+  });
+});

@@ -150,7 +150,16 @@ export class RunLoop {
   play(): void {
     if (this.running || this.done) return;
     this.running = true;
-    this.loop = this.run();
+    // a step or readback that fails (a lost device rejects every pending mapAsync) ends the unfinished
+    // runs as failed with the reason, instead of leaving a rejected promise nobody handles
+    this.loop = this.run().catch((e) => this.failAll(e));
+  }
+
+  private failAll(e: unknown): void {
+    this.running = false;
+    this.inFlight = [];
+    const message = e instanceof Error ? e.message : String(e);
+    this.runs.forEach((_, i) => this.ended[i] || this.end(i, { state: 'failed', step: this.t, stepsPerSec: this.stepsPerSec(), message }));
   }
 
   /** Run to the end (a sweep group): resolves when every run ended or the loop was cancelled. */
@@ -221,7 +230,11 @@ export class RunLoop {
     const hypers = cfgs.map((c) => hyperAt(c, t));
     const sub = await this.trainer.submit(t, hypers, log);
     this.t = t;
-    if (sub) this.inFlight.push({ t, hypers, logs: sub.logs, inspect: this.readForInspection(t, live, sub.logs) });
+    if (sub) {
+      // a rejection (a lost device) is handled where take() awaits it, or dropped with the runs by failAll
+      sub.logs.catch(() => {});
+      this.inFlight.push({ t, hypers, logs: sub.logs, inspect: this.readForInspection(t, live, sub.logs) });
+    }
     const keep = forceLog || last ? 0 : Math.min(this.maxInFlight ?? Infinity, this.trainer.inFlightLimit - 1);
     while (this.inFlight.length > keep) await this.take(this.inFlight.shift()!);
     this.runTime += performance.now() - began;
@@ -246,6 +259,7 @@ export class RunLoop {
       p.arrived = performance.now();
       return all;
     });
+    p.tensors.catch(() => {}); // awaited by inspectAt, or dropped when the runs fail
     return p;
   }
 
@@ -307,7 +321,8 @@ export class RunLoop {
     this.sink.status(this.runs[i].runId, status);
     if (this.done) {
       this.running = false;
-      void this.postWeights();
+      // a failed readback here means the device is gone: the worker reports that loss itself
+      this.postWeights().catch(() => {});
     }
   }
 

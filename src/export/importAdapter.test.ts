@@ -111,3 +111,24 @@ describe('importAdapter: every failure is one message naming the file', () => {
     rejects([zip, cfgFile], /^run\.zip: drop the zip on its own/);
   });
 });
+
+describe('importAdapter: configs PEFT would load with another meaning, or not at all', () => {
+  it.each([
+    [{ init_lora_weights: 'pissa' }, /init_lora_weights is "pissa": PEFT re-runs it on load and changes the base weights/],
+    [{ init_lora_weights: 'pissa_niter_4' }, /init_lora_weights is "pissa_niter_4"/],
+    [{ init_lora_weights: 'olora' }, /"olora"/],
+    [{ init_lora_weights: 'loftq' }, /"loftq"/],
+    [{ init_lora_weights: 'eva' }, /"eva"/],
+    [{ init_lora_weights: 'corda' }, /"corda"/],
+    [{ init_lora_weights: 3 }, /init_lora_weights must be true, false or a scheme name \(got 3\)/],
+    [{ lora_alpha: null }, /lora_alpha is null, which PEFT 0.21 cannot load \(no scaling\)/],
+    [{ r: null }, /^adapter_config\.json: r is null/],
+    [{ rank_pattern: null }, /rank_pattern is null, which PEFT 0.21 cannot load: leave it out/],
+  ])('%j is refused with the reason', (patch, msg) => {
+    rejects([withConfig(patch), modelFile], msg);
+  });
+
+  it.each([[true], [false], ['gaussian']])('init_lora_weights %j imports (PEFT loads the saved factors over any init)', (init) => {
+    expect(importAdapter([withConfig({ init_lora_weights: init }), modelFile], page).tensors).toBeDefined();
+  });
+});

@@ -47,7 +47,15 @@ export function parsePeftConfig(file: NamedFile, opts: ParseOptions = { layers: 
   }
   if (typeof c !== 'object' || c === null || Array.isArray(c)) fail('not a JSON object');
   if (c.peft_type !== 'LORA') fail(`peft_type is ${JSON.stringify(c.peft_type)}; only LoRA adapters ("LORA") can be imported`);
-  // PEFT's LoraConfig defaults where a field is absent.
+  // PEFT's LoraConfig defaults where a field is absent; a field present as null is not absent (PEFT
+  // then cannot compute the scaling, or crashes on it), so it is refused.
+  for (const k of ['r', 'lora_alpha', 'rank_pattern', 'alpha_pattern'] as const)
+    if (k in c && c[k] === null) fail(`${k} is null, which PEFT 0.21 cannot load${k === 'r' || k === 'lora_alpha' ? ' (no scaling)' : ''}: leave it out or give a value`);
+  const init = c.init_lora_weights ?? true;
+  if (typeof init !== 'boolean' && typeof init !== 'string') fail(`init_lora_weights must be true, false or a scheme name (got ${JSON.stringify(init)})`);
+  // these re-initialise at load time and change the base weights themselves (PiSSA, OLoRA, LoftQ, EVA,
+  // CorDA): PEFT would not give the model the page trained against
+  if (typeof init === 'string' && /^(pissa|olora|loftq|eva|corda)/i.test(init)) fail(`init_lora_weights is ${JSON.stringify(init)}: PEFT re-runs it on load and changes the base weights, so the adapter would not mean what it meant here`);
   const r = c.r ?? 8;
   const alpha = c.lora_alpha ?? 8;
   if (!isInt(r) || r < 1) fail(`r must be a positive integer (got ${JSON.stringify(r)})`);

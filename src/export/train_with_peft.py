@@ -14,7 +14,13 @@ lora_dropout goes to PEFT's own dropout, whose random masks are not the page's.
 
 Writes into --out (default: train_out/): metrics.csv (the page's columns), metrics.json, run_config.json
 (the config after the flags) and adapter/ (save_pretrained), or finetuned_model.safetensors for a full
-fine-tuning run. Runs unchanged under `accelerate launch` (each process takes its share of every batch).
+fine-tuning run. With --accelerate it runs under `accelerate launch` (PyTorch DDP; each process takes its
+share of every micro-batch, the gradients are averaged, so the run is the single-process one):
+
+    accelerate launch --multi_gpu --num_processes 2 train_with_peft.py --accelerate --device cuda
+    accelerate launch --multi_gpu --num_processes 2 train_with_peft.py --accelerate --device cpu   # gloo
+
+(accelerate 1.15's `--cpu --num_processes 2` starts a single process unless given an MPI hostfile.)
 """
 import argparse
 import json
@@ -320,6 +326,9 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None):
     if batch % world:
         raise SystemExit(f"batch {batch} does not split over {world} processes")
     lo, hi = rank * batch // world, (rank + 1) * batch // world
+    if rank == 0:
+        how = f", {accelerator.distributed_type} ({accelerator.state.backend})" if world > 1 else ""
+        print(f"{cfg['mode']} run, {cfg['steps']} steps, {world} process{'es' if world > 1 else ''}{how}, {batch // world} rows of each micro-batch each", flush=True)
     tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device=device, dtype=dtype)
     eval_x = tensor(task.eval_x)
     with torch.no_grad():

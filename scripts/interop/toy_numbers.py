@@ -17,7 +17,10 @@ out = {"streams": [], "tasks": [], "inits": [], "lr": []}
 for s in spec["streams"]:
     rng = Rng.stream(s["seed"], s["name"])
     u = [rng.uniform() for _ in range(s["uniforms"])]
-    out["streams"].append({"uniforms": u, "normals": [rng.normal() for _ in range(s["normals"])], "f32": flat(rng.normals(s["f32"], 0.7))})
+    normals = [rng.normal() for _ in range(s["normals"])]
+    f32 = flat(rng.normals(s["f32"], 0.7))
+    after = [rng.normal() for _ in range(3)] + flat(rng.uniforms(5, -0.5, 2.0))
+    out["streams"].append({"uniforms": u, "normals": normals, "f32": f32, "after": after})
 for t in spec["tasks"]:
     task = ToyTask(t["config"])
     batches = [dict(zip(("x", "y", "labels"), map(flat, task.batch_at(step, t["batch"])))) for step in t["steps"]]

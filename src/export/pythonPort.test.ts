@@ -61,7 +61,7 @@ const SCHEDULES = [
 ];
 
 interface PyOut {
-  streams: { uniforms: number[]; normals: number[]; f32: number[] }[];
+  streams: { uniforms: number[]; normals: number[]; f32: number[]; after: number[] }[];
   tasks: Record<string, number[] | number[][] | number | { x: number[]; y: number[]; labels: number[] }[]>[];
   inits: { A: number[]; B: number[] }[];
   lr: number[][];
@@ -84,6 +84,10 @@ describe('train_with_peft.py ports the generator and the toy task exactly', () =
       diffs.push(firstDiff(`stream ${k} uniforms`, got.streams[k].uniforms, u));
       diffs.push(firstDiff(`stream ${k} normals`, got.streams[k].normals, n, LIBM_RTOL));
       diffs.push(firstDiff(`stream ${k} f32 normals`, got.streams[k].f32, f));
+      // The spare carried out of a batch of draws, then uniforms after it.
+      const after = [...Array.from({ length: 3 }, () => rng.normal()), ...rng.uniforms(5, -0.5, 2.0)];
+      diffs.push(firstDiff(`stream ${k} draws after them`, got.streams[k].after.slice(0, 3), after.slice(0, 3), LIBM_RTOL));
+      diffs.push(firstDiff(`stream ${k} f32 uniforms after them`, got.streams[k].after.slice(3), after.slice(3)));
     });
 
     TASKS.forEach((t, k) => {

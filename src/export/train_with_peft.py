@@ -74,12 +74,46 @@ class Rng:
         self.spare = r * math.sin(2 * math.pi * v)
         return r * math.cos(2 * math.pi * v)
 
+    def uniform_block(self, n):
+        """The next n uniform() values at once: the state only steps by a constant, so draw k's state is
+        known without the draws before it, and the mixing is elementwise (uint64 holds every product)."""
+        k = np.arange(1, n + 1, dtype=np.uint64)
+        t = (np.uint64(self.state) + k * np.uint64(0x6D2B79F5)) & np.uint64(M32)
+        self.state = (self.state + n * 0x6D2B79F5) & M32
+        m = np.uint64(M32)
+        t = ((t ^ (t >> np.uint64(15))) * (t | np.uint64(1))) & m
+        t = t ^ ((t + (((t ^ (t >> np.uint64(7))) * (t | np.uint64(61))) & m)) & m)
+        return (t ^ (t >> np.uint64(14))).astype(np.float64) / 4294967296
+
+    def normal_block(self, n):
+        """The next n normal() values at once (the spare carried in and out as normal() does)."""
+        out = np.empty(n)
+        done = 0
+        if n and self.spare is not None:
+            out[0], self.spare, done = self.spare, None, 1
+        pairs = (n - done + 1) // 2
+        state = self.state
+        uv = self.uniform_block(2 * pairs)
+        u, v = uv[0::2], uv[1::2]
+        if (u == 0).any():  # normal() draws u again on a zero (p = 2^-32 a draw): take the plain path
+            self.state = state
+            out[done:] = [self.normal() for _ in range(n - done)]
+            return out
+        r = np.sqrt(-2 * np.log(u))
+        both = np.empty(2 * pairs)
+        both[0::2] = r * np.cos(2 * math.pi * v)
+        both[1::2] = r * np.sin(2 * math.pi * v)
+        out[done:] = both[: n - done]
+        if (n - done) % 2:
+            self.spare = float(both[-1])
+        return out
+
     def normals(self, n, std=1.0):
         """n draws of N(0, std^2), each rounded to float32 once (as the page's Float32Array)."""
-        return (np.array([self.normal() for _ in range(n)], dtype=np.float64) * std).astype(np.float32)
+        return (self.normal_block(n) * std).astype(np.float32)
 
     def uniforms(self, n, lo, hi):
-        return (lo + (hi - lo) * np.array([self.uniform() for _ in range(n)], dtype=np.float64)).astype(np.float32)
+        return (lo + (hi - lo) * self.uniform_block(n)).astype(np.float32)
 
 
 # ---- the toy task (src/tasks/toy.ts) -----------------------------------------------------------------

@@ -10,7 +10,10 @@ learning rate for B), warmup + cosine schedule, global gradient-norm clipping an
 lora_dropout goes to PEFT's own dropout, whose random masks are not the page's.
 
     pip install torch peft safetensors numpy
-    python train_with_peft.py --config run_config.json [--steps N --rank R --width W --batch B --device cuda]
+    python train_with_peft.py --config run_config.json [--steps N --rank R --width W --batch B --device cuda
+                              --mixed-precision bf16 --dtype float64]
+
+The flags are checked against the page's rules that they can break (r <= width, trueRank <= width).
 
 Writes into --out (default: train_out/): metrics.csv (the page's columns), metrics.json, run_config.json
 (the config after the flags) and adapter/ (save_pretrained), or finetuned_model.safetensors for a full
@@ -344,8 +347,10 @@ def metrics_csv(points):
     return "\n".join(rows) + "\n"
 
 
-def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None):
+def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None, mixed_precision="no"):
     """Runs cfg; returns the logged points. With an accelerate Accelerator, each process takes a slice of every micro-batch."""
+    device_type = torch.device(device).type
+    autocast = lambda: torch.autocast(device_type, dtype=torch.bfloat16, enabled=mixed_precision == "bf16")
     torch.manual_seed(cfg["seed"])  # PEFT's own draws (replaced by the page's init) and dropout masks
     task = ToyTask(cfg)
     model, groups = build_model(cfg, task, dtype, device)
@@ -380,7 +385,9 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None):
             with torch.no_grad():
                 f = teacher(x)  # the teacher runs beside the student, as on the page's GPU
             x, f = x[lo:hi], f[lo:hi]
-            loss, acc = loss_of(cfg, model(x), f, f.argmax(dim=1), loss_scale)
+            with autocast():
+                out = model(x)
+            loss, acc = loss_of(cfg, out.to(dtype), f, f.argmax(dim=1), loss_scale)
             # Each process's mean over its rows; DDP averages the gradients, so the sum of the
             # processes' losses / world is the global batch's loss.
             if accelerator:
@@ -400,8 +407,10 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None):
             p = {"step": t, "loss": loss_sum / accum, "gradNorm": grad_norm}
             if cfg["loss"] == "ce":
                 p["accuracy"] = acc_sum / accum
+            model.eval()  # no dropout in the eval pass, as the page
             with torch.no_grad():
                 e, e_acc = loss_of(cfg, model(eval_x), eval_f, eval_f.argmax(dim=1), loss_scale)
+            model.train()
             p["evalLoss"] = e.item()
             if e_acc is not None:
                 p["evalAccuracy"] = e_acc.item()
@@ -428,6 +437,19 @@ def save(cfg, model, points, out):
         save_file({k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}, str(out / "finetuned_model.safetensors"), {"format": "pt"})
 
 
+def config_errors(cfg):
+    """The page's rules that the flags can break (the page validated the rest), each naming its field."""
+    errors = []
+    n = cfg["width"]
+    for key, lo, hi in (("width", 1, None), ("r", 1, min(n, 256) if cfg["mode"] == "lora" else None), ("trueRank", 1, n), ("batch", 1, None), ("steps", 1, None)):
+        if not lo <= cfg[key] <= (hi if hi is not None else cfg[key]):
+            errors.append(f"{key} = {cfg[key]} is outside {lo}..{hi if hi is not None else 'any'}")
+    bad = [t for t in cfg["targets"] if not 1 <= t <= cfg["layers"]]
+    if bad:
+        errors.append(f"targets {bad} are outside 1..{cfg['layers']} (layers)")
+    return errors
+
+
 def load_config(path, args):
     cfg = json.loads(Path(path).read_text())
     if cfg.get("task", "toy") != "toy":
@@ -435,6 +457,9 @@ def load_config(path, args):
     for flag, key in (("steps", "steps"), ("rank", "r"), ("width", "width"), ("batch", "batch")):
         if getattr(args, flag) is not None:
             cfg[key] = getattr(args, flag)
+    errors = config_errors(cfg)
+    if errors:
+        raise SystemExit("invalid run config: " + "; ".join(errors))
     return cfg
 
 
@@ -448,6 +473,7 @@ def main():
     ap.add_argument("--batch", type=int)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--mixed-precision", default="no", choices=["no", "bf16"], help="bf16 autocast of the student's training forward (GPUs with bf16, or CPU); the eval pass stays in --dtype")
     ap.add_argument("--accelerate", action="store_true", help="use accelerate's Accelerator (set by `accelerate launch`)")
     args = ap.parse_args()
     cfg = load_config(args.config, args)
@@ -457,7 +483,7 @@ def main():
 
         accelerator = Accelerator(cpu=args.device == "cpu")
     device = accelerator.device if accelerator else args.device
-    train(cfg, args.out, device, getattr(torch, args.dtype), accelerator)
+    train(cfg, args.out, device, getattr(torch, args.dtype), accelerator, args.mixed_precision)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+/**
+ * train_with_peft.py's command line: the flags override run_config.json (and the output config says so),
+ * a flag that breaks the page's rules fails with the field's name, and lora_dropout (PEFT's own masks)
+ * and bf16 autocast train. Without .venv the test skips with the reason, except in CI, where it fails.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateConfig } from '../config/schema';
+import { readSafetensors } from './safetensors';
+import { needPython, runPython, writeTempFolder } from '../test/python';
+
+const SCRIPT = 'src/export/train_with_peft.py';
+
+describe('train_with_peft.py command line', () => {
+  it('flags override the config; a rank above the width fails naming r; dropout and bf16 train', (ctx) => {
+    const py = needPython(ctx);
+    const { config, errors } = validateConfig({ width: 32, dIn: 8, dOut: 4, r: 4, lora_alpha: 8, lora_dropout: 0.1, evalSize: 32, logEvery: 1, lr: 2 ** -5 });
+    expect(errors).toEqual([]);
+    const dir = writeTempFolder({ 'run_config.json': new TextEncoder().encode(JSON.stringify(config)) }, 'lora-lab-cli-');
+    const cfgPath = join(dir, 'run_config.json');
+
+    const bad = runPython(py, [SCRIPT, '--config', cfgPath, '--width', '16', '--rank', '40', '--out', join(dir, 'bad')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toContain('r = 40 is outside 1..16');
+
+    const out = join(dir, 'out');
+    const r = runPython(py, [SCRIPT, '--config', cfgPath, '--steps', '6', '--rank', '2', '--width', '16', '--batch', '8', '--mixed-precision', 'bf16', '--out', out], undefined, 180_000);
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    const used = JSON.parse(readFileSync(join(out, 'run_config.json'), 'utf8'));
+    expect([used.steps, used.r, used.width, used.batch, used.lora_dropout]).toEqual([6, 2, 16, 8, 0.1]);
+    const points = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { step: number; loss: number; evalLoss: number }[];
+    expect(points.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const p of points) expect(Number.isFinite(p.loss) && Number.isFinite(p.evalLoss)).toBe(true);
+    expect(points[5].evalLoss).toBeLessThan(points[0].evalLoss);
+    const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('step,loss,eval_loss,accuracy,eval_accuracy,grad_norm,lr,steps_per_sec');
+    expect(csv.length).toBe(6 + 2); // header, 6 rows, final newline
+    const adapterCfg = JSON.parse(readFileSync(join(out, 'adapter/adapter_config.json'), 'utf8'));
+    expect([adapterCfg.r, adapterCfg.lora_dropout, [...adapterCfg.target_modules].sort()]).toEqual([2, 0.1, ['layers.1', 'layers.2']]);
+    const a = readSafetensors(new Uint8Array(readFileSync(join(out, 'adapter/adapter_model.safetensors')))).tensors;
+    expect(a.get('base_model.model.layers.1.lora_A.weight')!.shape).toEqual([2, 16]);
+  }, 300_000);
+});

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Numbers from train_with_peft.py's port of the generator and the toy task, for the TypeScript test that
+"""Numbers from toy_task.py's port of the generator and the toy task (and train_with_peft.py's schedule), for the TypeScript test that
 compares them with src/rng.ts and src/tasks/toy.ts.
 
     toy_numbers.py < spec.json   # spec: {"streams": [...], "tasks": [...], "inits": [...]}; prints JSON
@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src" / "export"))
-from train_with_peft import Rng, ToyTask, init_lora, lr_at  # noqa: E402
+from toy_task import Rng, ToyTask, init_lora  # noqa: E402
+from train_with_peft import lr_at  # noqa: E402
 
 flat = lambda a: [float(v) for v in a.ravel()]
 spec = json.load(sys.stdin)

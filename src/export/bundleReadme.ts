@@ -66,6 +66,7 @@ ${files.join('\n')}
 | \`load_with_peft.py\` | rebuilds the network in PyTorch, loads the files${lora ? ' (the adapter with `PeftModel.from_pretrained`)' : ''} and checks them against \`test_cases.json\` |
 | \`run_config.json\` | the run's configuration (the page's RunConfig) |
 | \`train_with_peft.py\` | trains the same run again in PyTorch${lora ? ' + PEFT' : ''} from \`run_config.json\`: the same task, data, init, optimizer and schedule |
+| \`toy_task.py\` | the task for \`train_with_peft.py\`: LoRA Lab's seeded generator, base network, hidden change and data, the same numbers as the page |
 
 ## Check it with PyTorch${lora ? ' and PEFT' : ''}
 

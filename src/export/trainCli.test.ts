@@ -1,13 +1,15 @@
 /**
  * train_with_peft.py's command line: the flags override run_config.json (and the output config says so),
  * a flag that breaks the page's rules fails with the field's name, and lora_dropout (PEFT's own masks)
- * and bf16 autocast train. Without .venv the test skips with the reason, except in CI, where it fails.
+ * and bf16 autocast train; an export bundle trains from its own files. Without .venv the test skips with the reason, except in CI, where it fails.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../config/schema';
 import { readSafetensors } from './safetensors';
+import { bundleFiles } from './bundle';
+import { fakeRun, smallConfig } from '../test/exportRun';
 import { needPython, runPython, writeTempFolder } from '../test/python';
 
 const SCRIPT = 'src/export/train_with_peft.py';
@@ -40,5 +42,17 @@ describe('train_with_peft.py command line', () => {
     expect([adapterCfg.r, adapterCfg.lora_dropout, [...adapterCfg.target_modules].sort()]).toEqual([2, 0.1, ['layers.1', 'layers.2']]);
     const a = readSafetensors(new Uint8Array(readFileSync(join(out, 'adapter/adapter_model.safetensors')))).tensors;
     expect(a.get('base_model.model.layers.1.lora_A.weight')!.shape).toEqual([2, 16]);
+  }, 300_000);
+
+  it('an export bundle trains from its own files (train_with_peft.py, toy_task.py, run_config.json)', (ctx) => {
+    const py = needPython(ctx);
+    const cfg = smallConfig({ logEvery: 1 });
+    const dir = writeTempFolder(bundleFiles(fakeRun(cfg)));
+    const r = runPython(py, [join(dir, 'train_with_peft.py'), '--config', join(dir, 'run_config.json'), '--steps', '3', '--out', join(dir, 'train_out')], undefined, 180_000);
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    const points = JSON.parse(readFileSync(join(dir, 'train_out/metrics.json'), 'utf8')) as { step: number }[];
+    expect(points.map((p) => p.step)).toEqual([1, 2, 3]);
+    const used = JSON.parse(readFileSync(join(dir, 'train_out/run_config.json'), 'utf8'));
+    expect({ ...used, steps: cfg.steps }).toEqual(JSON.parse(JSON.stringify(cfg)));
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 /**
- * train_with_peft.py's port of the seeded generator and the toy task against the TypeScript originals
- * (src/rng.ts, src/tasks/toy.ts, src/tasks/init.ts, src/engine/schedule.ts). Every float32 array (weights,
+ * toy_task.py's port of the seeded generator and the toy task (and train_with_peft.py's schedule) against the
+ * TypeScript originals (src/rng.ts, src/tasks/toy.ts, src/tasks/init.ts, src/engine/schedule.ts). Every float32 array (weights,
  * hidden change, teacher, eval set, batches, LoRA init) and every uniform must be equal, not close, so that
  * the script trains on the page's exact weights and data. The float64 values that go through log, sin, cos
  * or tanh (raw normals before their float32 rounding, sigma2, the schedule's cosine) may differ in the last
@@ -67,7 +67,7 @@ interface PyOut {
   lr: number[][];
 }
 
-describe('train_with_peft.py ports the generator and the toy task exactly', () => {
+describe('toy_task.py ports the generator and the toy task exactly', () => {
   it('uniforms, normals, task weights, sigma2, eval set, batches, LoRA init and schedule are identical', (ctx) => {
     const py = needPython(ctx);
     const spec = { streams: STREAMS, tasks: TASKS, inits: INITS, lr: SCHEDULES };

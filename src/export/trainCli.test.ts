@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { validateConfig } from '../config/schema';
 import { readSafetensors } from './safetensors';
 import { bundleFiles } from './bundle';
+import { metricsCsv } from './metricsCsv';
+import type { MetricPoint } from '../engine/protocol';
 import { fakeRun, smallConfig } from '../test/exportRun';
 import { needPython, runPython, writeTempFolder } from '../test/python';
 
@@ -35,9 +37,8 @@ describe('train_with_peft.py command line', () => {
     expect(points.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const p of points) expect(Number.isFinite(p.loss) && Number.isFinite(p.evalLoss)).toBe(true);
     expect(points[5].evalLoss).toBeLessThan(points[0].evalLoss);
-    const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').split('\n');
-    expect(csv[0]).toBe('step,loss,eval_loss,accuracy,eval_accuracy,grad_norm,lr,steps_per_sec');
-    expect(csv.length).toBe(6 + 2); // header, 6 rows, final newline
+    // The page's CSV writer on the script's points writes the script's CSV, byte for byte.
+    expect(readFileSync(join(out, 'metrics.csv'), 'utf8')).toBe(metricsCsv(points as unknown as MetricPoint[]));
     const adapterCfg = JSON.parse(readFileSync(join(out, 'adapter/adapter_config.json'), 'utf8'));
     expect([adapterCfg.r, adapterCfg.lora_dropout, [...adapterCfg.target_modules].sort()]).toEqual([2, 0.1, ['layers.1', 'layers.2']]);
     const a = readSafetensors(new Uint8Array(readFileSync(join(out, 'adapter/adapter_model.safetensors')))).tensors;
@@ -55,4 +56,13 @@ describe('train_with_peft.py command line', () => {
     const used = JSON.parse(readFileSync(join(dir, 'train_out/run_config.json'), 'utf8'));
     expect({ ...used, steps: cfg.steps }).toEqual(JSON.parse(JSON.stringify(cfg)));
   }, 300_000);
+
+  it("metrics.csv cells are JavaScript's String(x) of each number", (ctx) => {
+    const py = needPython(ctx);
+    const xs = [1, 0.5, 1e-7, 1.5e-7, 9.99e-8, 1e-6, 1.234e-6, 1.2345678901234568e20, 1e21, Number.MAX_VALUE, Number.MIN_VALUE, -3e-4, 0.1, 100, -2.5e-12, 2 ** -7, 1e16, 12345678901234567, 0, -7];
+    const code = 'import json, sys; sys.path.insert(0, "src/export"); from train_with_peft import js_number; print(json.dumps([js_number(x) for x in json.load(sys.stdin)]))';
+    const r = runPython(py, ['-c', code], JSON.stringify(xs));
+    expect(r.code, r.out.slice(-3000)).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(xs.map(String));
+  });
 });

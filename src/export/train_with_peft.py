@@ -115,21 +115,31 @@ def loss_of(cfg, out, y, labels, loss_scale):
 
 
 def js_number(x):
-    """A number as JavaScript's String(x) writes it (the page's CSV cells)."""
+    """A number as JavaScript's String(x) writes it (the page's CSV cells): the shortest digits that read
+    back (as Python's repr), in fixed notation for 1e-7 <= |x| < 1e21 and as d.ddde+n outside."""
     if x is None:
         return ""
     x = float(x)
     if math.isnan(x):
         return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x.is_integer() and abs(x) < 1e21:
-        return str(int(x))
-    s = repr(x)
-    if "e" in s:
-        mant, exp = s.split("e")
-        s = f"{mant}e{'+' if int(exp) > 0 else '-'}{abs(int(exp))}"
-    return s
+    if math.isinf(x) or x == 0:
+        return ("-" if x < 0 else "") + ("Infinity" if math.isinf(x) else "0")
+    mant, _, exp = repr(abs(x)).partition("e")
+    whole, _, frac = mant.partition(".")
+    # |x| = 0.<whole frac> * 10^(len(whole) + exp) = 0.<digits> * 10^n, leading zeros dropped
+    all_digits = whole + frac
+    n = len(whole) + int(exp or 0) - (len(all_digits) - len(all_digits.lstrip("0")))
+    digits = all_digits.strip("0")
+    k = len(digits)
+    if k <= n <= 21:
+        s = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        s = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        s = "0." + "0" * -n + digits
+    else:
+        s = digits[0] + ("." + digits[1:] if k > 1 else "") + f"e{'+' if n - 1 > 0 else '-'}{abs(n - 1)}"
+    return ("-" if x < 0 else "") + s
 
 
 CSV_COLUMNS = [("step", "step"), ("loss", "loss"), ("eval_loss", "evalLoss"), ("accuracy", "accuracy"), ("eval_accuracy", "evalAccuracy"), ("grad_norm", "gradNorm"), ("lr", "lr"), ("steps_per_sec", "stepsPerSec")]

@@ -3,9 +3,11 @@
 A port of the page's seeded generator (src/rng.ts: mulberry32 uniforms, Box-Muller normals, streams named
 by (seed, purpose)), of the toy teacher-student task built from it (src/tasks/toy.ts: base weights,
 hidden change c U V^T, teacher, sigma2, eval set, the data stream) and of the LoRA init schemes
-(src/tasks/init.ts). Every float32 value (weights, data, init) is the page's to the bit; float64
-values that pass through log, sin, cos or tanh may differ from the page's in the last bit (V8's Math and
-the C library are different approximations). numpy only, no PyTorch.
+(src/tasks/init.ts). The uint32 arithmetic and the uniforms are the page's exactly. Values that pass through
+log, sin, cos or tanh may differ from the page's in the last bit of their float64 value (V8's Math and the
+C library are different approximations), so a float32 value (weights, data, init) is the page's unless its
+float64 value lies within ~1e-16 of a float32 rounding boundary: none did in the tests, nor in 6M normals
+checked once. numpy only, no PyTorch.
 """
 import math
 

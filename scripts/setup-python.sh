@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates (or reuses) .venv with real PyTorch (CPU), PEFT and safetensors, for the interop tests only:
+# Creates (or reuses) .venv with real PyTorch (CPU), PEFT, safetensors and accelerate (the 2-process
+# training test), for the interop tests only:
 # the app never needs Python. Idempotent: a .venv that already imports every package is kept as is.
 # Pins match ../shared/ENVIRONMENT.md (an offline package mirror serves them; --retries 0 keeps pip
 # from waiting on an unreachable public index).
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 VENV=.venv
 PY="$VENV/bin/python"
 PACKAGES=(torch==2.13.0+cpu peft==0.21.0 transformers==5.17.0 accelerate safetensors numpy)
-CHECK='import torch, peft, safetensors, numpy; print("torch", torch.__version__, "peft", peft.__version__)'
+CHECK='import torch, peft, safetensors, numpy, accelerate; print("torch", torch.__version__, "peft", peft.__version__)'
 
 if [ -x "$PY" ] && "$PY" -c "$CHECK" >/dev/null 2>&1; then
   echo "setup-python: $VENV ready ($("$PY" -c "$CHECK"))"

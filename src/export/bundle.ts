@@ -2,7 +2,9 @@
  * A run's export bundle from plain data (no GPU, no DOM): the files, then one zip (fflate).
  *   LoRA run:  adapter/adapter_model.safetensors, adapter/adapter_config.json (a PEFT adapter folder),
  *   FFT run:   finetuned_model.safetensors (PEFT adapters are LoRA-only, so the trained weights instead),
- *   both:      base_model.safetensors, test_cases.json, load_with_peft.py, README.md.
+ *   both:      base_model.safetensors, test_cases.json, load_with_peft.py, train_with_peft.py (trains the
+ *              run again in PyTorch + PEFT) with toy_task.py (the task it rebuilds) and run_config.json
+ *              (the RunConfig it reads), README.md.
  * The engine's worker gathers the data (src/engine/exportBundle.ts: the trained tensors, the GPU forward's
  * test outputs); the page saves the zip.
  */
@@ -17,6 +19,8 @@ import { adapterConfig, adapterMetadata, adapterTensors, baseModelTensors, merge
 import { testCasesJson, type CaseOutputs } from './testCases';
 import { bundleReadme } from './bundleReadme';
 import loadWithPeft from './load_with_peft.py?raw';
+import trainWithPeft from './train_with_peft.py?raw';
+import toyTask from './toy_task.py?raw';
 
 export interface BundleInput {
   config: RunConfig;
@@ -55,6 +59,9 @@ export function bundleFiles(b: BundleInput): Record<string, Uint8Array> {
   files['base_model.safetensors'] = writeSafetensors(baseModelTensors(cfg, b.base), { format: 'pt' });
   files['test_cases.json'] = text(testCasesJson(cfg, b.cases));
   files['load_with_peft.py'] = text(loadWithPeft);
+  files['train_with_peft.py'] = text(trainWithPeft);
+  files['toy_task.py'] = text(toyTask);
+  files['run_config.json'] = text(JSON.stringify(cfg, null, 2) + '\n');
   files['README.md'] = text(bundleReadme({ config: cfg, label: b.label, status: b.status, points: b.points, version: b.version, query, created: b.created }));
   return files;
 }

@@ -64,6 +64,9 @@ ${files.join('\n')}
 | \`base_model.safetensors\` | the frozen base network in PyTorch \`nn.Linear\` layout: \`layers.0.weight\` .. \`layers.${c.layers}.weight\`, \`head.weight\`, each (out, in) |
 | \`test_cases.json\` | ${'`lora-interop-cases/1`'}: inputs and the outputs LoRA Lab's GPU forward pass computed, without and with the ${lora ? 'adapter' : 'fine-tuning'} |
 | \`load_with_peft.py\` | rebuilds the network in PyTorch, loads the files${lora ? ' (the adapter with `PeftModel.from_pretrained`)' : ''} and checks them against \`test_cases.json\` |
+| \`run_config.json\` | the run's configuration (the page's RunConfig) |
+| \`train_with_peft.py\` | trains the same run again in PyTorch${lora ? ' + PEFT' : ''} from \`run_config.json\`: the same task, data, init, optimizer and schedule |
+| \`toy_task.py\` | the task for \`train_with_peft.py\`: LoRA Lab's seeded generator, base network, hidden change and data, the same numbers as the page |
 
 ## Check it with PyTorch${lora ? ' and PEFT' : ''}
 
@@ -71,6 +74,15 @@ ${files.join('\n')}
 pip install torch ${lora ? 'peft ' : ''}safetensors
 python load_with_peft.py   # prints the largest differences; exit code 0 when they are within the tolerance
 \`\`\`
+
+## Train it again in PyTorch${lora ? ' + PEFT' : ''}
+
+\`\`\`sh
+pip install torch peft safetensors numpy
+python train_with_peft.py --config run_config.json --out train_out   # flags: --steps --rank --width --batch --device cuda
+\`\`\`
+
+It writes \`metrics.csv\` (the page's columns) and ${lora ? '\`adapter/\` (\`save_pretrained\`)' : '\`finetuned_model.safetensors\`'} under \`train_out/\`. The task and data are the page's to the bit; lora_dropout uses PyTorch's own masks.
 ${
   lora
     ? `

@@ -23,7 +23,8 @@ export function needPython(ctx: TestContext): string {
 }
 
 export function runPython(py: string, args: string[], input?: string, timeout = 120_000): { code: number; out: string; stdout: string } {
-  const r = spawnSync(py, args, { input, encoding: 'utf8', timeout });
+  // maxBuffer: the port checks read back a few MB of numbers (the default 1 MB kills the child).
+  const r = spawnSync(py, args, { input, encoding: 'utf8', timeout, maxBuffer: 256 * 2 ** 20 });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}`, stdout: r.stdout ?? '' };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type InitScheme } from '../config/schema';
 import { analyzeSweep, type Curve, type Panel } from './analysis';
-import { anchoredIntercept, leaveOneOut, lrTransfer } from './lrTransfer';
+import { anchoredIntercept, chosenLr, leaveOneOut, lrTransfer } from './lrTransfer';
 import { syntheticSweep } from './synthetic';
 import { predictedSlope } from './theory';
 
@@ -119,5 +119,12 @@ describe('lrTransfer', () => {
     expect(t.fromFit).toBeCloseTo(-8, 6);
     expect(t.looMae).toBeCloseTo(0, 6);
     expect(t.warning).toBeNull();
+  });
+
+  it('the learning rate to use: the rule-anchored one while the rule holds, else the measured fit', () => {
+    expect(chosenLr(lrTransfer(panel(law(-0.5, -6)), 256))).toEqual({ log2lr: expect.closeTo(-10, 12), from: 'rule' });
+    expect(chosenLr(lrTransfer(panel(law(-0.67, -4), 'initB'), 16))).toEqual({ log2lr: expect.closeTo(-4 - 0.67 * 4, 12), from: 'fit' });
+    expect(chosenLr(lrTransfer(panel(law(-0.3, -6), 'gaussian'), 8))).toEqual({ log2lr: expect.closeTo(-6.9, 12), from: 'fit' });
+    expect(chosenLr(lrTransfer(panel([[4, -6]]), 8))).toBeNull();
   });
 });

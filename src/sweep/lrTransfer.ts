@@ -121,11 +121,11 @@ export function lrTransfer(panel: Panel, rank: number): LrTransfer {
   );
   const measuredSlope = line?.slope ?? null;
   const enough = optima.length >= MIN_RANKS;
-  const validRank = Number.isFinite(rank) && rank >= 1;
+  const validRank = Number.isInteger(rank) && rank >= 1;
   const reason = !enough
     ? `only ${optima.length} reliable optim${optima.length === 1 ? 'um' : 'a'}: at least ${MIN_RANKS} ranks are needed to predict and to check the prediction`
     : !validRank
-      ? 'the rank must be a number of at least 1'
+      ? 'the rank must be a whole number of at least 1'
       : null;
   const go = enough && validRank;
   const fromRule = go && ruleSlope !== null ? ruleAt(ruleSlope)(optima, rank) : null;
@@ -159,4 +159,18 @@ export function lrTransfer(panel: Panel, rank: number): LrTransfer {
     // Two optima always fit a line exactly and leave nothing to check against: judged from three on.
     warning: enough ? judge(ruleSlope, measuredSlope, looMae, looBasis, panel.init) : null,
   };
+}
+
+export interface ChosenLr {
+  log2lr: number;
+  from: 'rule' | 'fit';
+}
+
+/**
+ * The prediction to put into the page's config: the rule-anchored one while the rule holds on this
+ * task, else the measured fit (the rule has just been shown not to carry here); null when neither exists.
+ */
+export function chosenLr(t: LrTransfer): ChosenLr | null {
+  if (t.fromRule !== null && t.warning === null) return { log2lr: t.fromRule, from: 'rule' };
+  return t.fromFit === null ? null : { log2lr: t.fromFit, from: 'fit' };
 }

@@ -3,7 +3,7 @@
  * a rank to predict for, the predicted optimum (rule-anchored and measured fit), the slopes side by side,
  * the leave-one-rank-out check, FFT's optimum against the rule's, and the words when the rule fails here.
  * "Use this learning rate" puts the prediction into the page's config through the store's setConfig, so
- * the next run and the exported script carry it.
+ * the next run trains with it and that run's export (exports are of runs, with their own config) carries it.
  */
 import { useId, useMemo, useState } from 'react';
 import { fieldOf } from '../../config/schema';
@@ -38,7 +38,7 @@ function UseButton({ t }: { t: LrTransfer }) {
       </button>{' '}
       <span className="muted">
         {out ??
-          `Sets the page's learning rate to ${lrText(pick.log2lr)} (${pick.from === 'rule' ? 'rule-anchored' : 'measured fit'}); the next run and the exported script use it.${inUse ? ' It is the page\'s learning rate now.' : ''}${config.r !== t.rank ? ` The page's rank is r=${config.r}; this is for r=${t.rank}.` : ''}`}
+          `Sets the page's learning rate to ${lrText(pick.log2lr)} (${pick.from === 'rule' ? 'rule-anchored' : 'measured fit'}); the next run trains with it and that run's exported script carries it (a run in progress takes it from its next step, as the lr field is live).${inUse ? ' It is the page\'s learning rate now.' : ''}${config.r !== t.rank ? ` The page's rank is r=${config.r}; this is for r=${t.rank}.` : ''}`}
       </span>
     </div>
   );

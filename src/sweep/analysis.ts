@@ -11,7 +11,7 @@
  */
 import { finalLoss } from '../metrics/ema';
 import type { RunState } from '../engine/protocol';
-import type { RunConfig } from '../config/schema';
+import type { InitScheme, RunConfig } from '../config/schema';
 import { fitLine, fitParabola, parabolaAt, parabolaVertex, type Line } from './fit';
 import { predictedSlope, type Prediction } from './theory';
 import type { RunAxes, SweepRecord, SweepRunRecord } from './types';
@@ -96,6 +96,8 @@ export interface Panel {
   curves: Curve[];
   fit: Line | null;
   predicted: Prediction;
+  /** The panel's init scheme: the muA rule and whether it ties LoRA's optimum to FFT's depend on it. */
+  init: InitScheme;
 }
 
 export interface OptimumOptions {
@@ -211,7 +213,7 @@ export function analyzeSweep(sweep: Pick<SweepRecord, 'runs' | 'def' | 'base'>, 
     );
     const label = varying.map((k) => `${k}=${p.parts[k]}`).join(' · ');
     const first = p.runs[0].axes;
-    return { key, label, curves, fit, predicted: predictedSlope(first.init, first.scaling, alphaKind) };
+    return { key, label, curves, fit, predicted: predictedSlope(first.init, first.scaling, alphaKind), init: first.init };
   });
 }
 

@@ -1,9 +1,10 @@
 /**
  * The Sweeps section of the page: controls and kept sweeps, then the viewed sweep's results: the preset's
- * finding next to what this run shows, the muA chart, optimal lr vs rank, loss curves of picked runs,
- * the heatmap over two axes, and the table of every run. A language-model sweep adds the learned vs
- * forgotten scatter (first, when its preset is about that) and shows its losses in bits per byte. Last,
- * the spectra of each rank's best update and the rank utilisation (from the runs' final inspections).
+ * finding next to what this run shows, the muA chart, optimal lr vs rank and (once finished) that lr carried
+ * to another rank, loss curves of picked runs, the heatmap over two axes, and the table of every run. A
+ * language-model sweep adds the learned vs forgotten scatter (first, when its preset is about that) and
+ * shows its losses in bits per byte. Last, the spectra of each rank's best update and the rank utilisation
+ * (from the runs' final inspections).
  */
 import { useMemo, useState } from 'react';
 import { lossView } from '../../metrics/bits';
@@ -18,6 +19,7 @@ import { CurvesChart } from './CurvesChart';
 import { ForgettingChart } from './ForgettingChart';
 import { Heatmap } from './Heatmap';
 import { SweepSpectra } from '../inspect/SweepSpectra';
+import { LrTransferPanel } from './LrTransferPanel';
 import { MuaChart } from './MuaChart';
 import { OptLrChart } from './OptLrChart';
 import { RunCard } from './runText';
@@ -61,6 +63,8 @@ function Results({ sweep }: { sweep: SweepRecord }) {
   const hy = heat?.[1] ?? (axes.includes('rank') && hx !== 'rank' ? 'rank' : (axes.find((a) => a !== hx) ?? 'rank'));
   const lines = useMemo(() => (preset ? presetReport(preset, sweep, panels) : []), [preset, sweep, panels]);
   const file = fileStem(sweep.name);
+  // Carrying the learning rate needs the sweep's last word (a finished or imported sweep) over two ranks at least.
+  const transferable = (sweep.state === 'done' || sweep.state === 'imported') && shown.some((p) => p.curves.filter((c) => !c.fft).length >= 2);
   // Train vs eval is the point of some presets: their curves show until runs are picked by hand.
   const picked = selected.length === 0 && preset?.view.curves ? sweep.runs.filter((r) => r.points.length > 0) : sweep.runs.filter((r) => selected.includes(r.runId));
   const hoveredRun = sweep.runs.find((r) => r.runId === hovered);
@@ -87,6 +91,7 @@ function Results({ sweep }: { sweep: SweepRecord }) {
         {preset?.view.forgetting && forgetting}
         <MuaChart panels={shown} view={view} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
         <OptLrChart panels={shown} file={file} />
+        {transferable && <LrTransferPanel panels={shown} />}
         <CurvesChart runs={picked} view={view} file={file} onRemove={toggle} />
         {axes.length >= 2 || (axes.length === 1 && axes[0] !== hx) ? (
           <Heatmap runs={sweep.runs} view={view} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />

@@ -165,6 +165,11 @@ test('a sweep over the default learning-rate range shows what a working sweep sh
     expect(opt, `r=${rank} has an optimum on the chart`).not.toBeNull();
     expect(Math.abs(opt!.x - tableBest.lr), `r=${rank}: chart optimum 2^${opt!.x} vs table best 2^${tableBest.lr}`).toBeLessThanOrEqual(1);
   }
+  // carrying the learning rate to another rank needs at least 3 ranks' optima: with two, the panel says why there is no prediction
+  const transfer = JSON.parse((await page.getByTestId('lr-transfer').getAttribute('data-prediction'))!) as { fromRule: number | null; reason: string | null }[];
+  expect(transfer.length).toBeGreaterThan(0);
+  expect(transfer[0].fromRule).toBeNull();
+  expect(transfer[0].reason).toMatch(/at least 3 ranks/);
 });
 
 test('a sweep run picked in the table exports as a PEFT bundle after a reload, and real PEFT agrees with it', async ({ page, consoleErrors }, info) => {

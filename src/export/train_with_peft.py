@@ -24,6 +24,9 @@ share of every micro-batch, the gradients are averaged, so the run is the single
     accelerate launch --multi_gpu --num_processes 2 train_with_peft.py --accelerate --device cpu   # gloo
 
 (accelerate 1.15's `--cpu --num_processes 2` starts a single process unless given an MPI hostfile.)
+
+As a module (sweep_with_peft.py): train(cfg) -> (points, status), status as the page's RunStatus (done,
+collapsed or diverged, with the page's final loss or first diverged step).
 """
 import argparse
 import json
@@ -151,8 +154,41 @@ def metrics_csv(points):
     return "\n".join(rows) + "\n"
 
 
-def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None, mixed_precision="no"):
-    """Runs cfg; returns the logged points. With an accelerate Accelerator, each process takes a slice of every micro-batch."""
+DIVERGE_BOUND = 1e4  # src/engine/setup.ts: a loss above this counts as diverged
+
+
+def final_loss(losses, fraction=0.1, weight=0.9):
+    """src/metrics/ema.ts finalLoss: the de-biased EMA of the last ceil(10%) of the logged losses (a
+    non-finite loss in that tail is returned as is)."""
+    k = max(1, min(len(losses), math.ceil(fraction * len(losses))))
+    tail = losses[-k:]
+    bad = [y for y in tail if not math.isfinite(y)]
+    if bad:
+        return bad[0]
+    if all(y == tail[0] for y in tail):
+        return tail[-1]  # a constant series is returned as is, as the page's emaSmooth
+    last = 0.0
+    for y in tail:
+        last = last * weight + (1 - weight) * y
+    return last / (1 - weight**k)
+
+
+def end_status(points, steps_per_sec):
+    """The page's end state (src/engine/runLoop.ts): diverged (with its first bad step), collapsed (final
+    loss above the first logged loss) or done."""
+    diverged = next((p["divergedStep"] for p in points if p["divergedStep"] > 0), 0)
+    losses = [p["loss"] for p in points]
+    final = final_loss(losses)
+    if diverged:
+        return {"state": "diverged", "step": points[-1]["step"], "stepsPerSec": steps_per_sec, "divergedStep": diverged}
+    state = "collapsed" if math.isfinite(final) and final > losses[0] else "done"
+    return {"state": state, "step": points[-1]["step"], "stepsPerSec": steps_per_sec, "finalLoss": final}
+
+
+def train(cfg, out_dir=None, device="cpu", dtype=torch.float32, accelerator=None, mixed_precision="no"):
+    """Runs cfg; returns (the logged points, the end status as the page's RunStatus) and, with out_dir,
+    saves the run there. With an accelerate Accelerator, each process takes a slice of every micro-batch.
+    As the page, a run that diverges (the rule of src/ref/watch.ts) stops at the next logged step."""
     device_type = torch.device(device).type
     autocast = lambda: torch.autocast(device_type, dtype=torch.bfloat16, enabled=mixed_precision == "bf16")
     torch.manual_seed(cfg["seed"])  # PEFT's own draws (replaced by the page's init) and dropout masks
@@ -176,7 +212,7 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None, mix
     eval_x = tensor(task.eval_x)
     with torch.no_grad():
         eval_f = teacher(eval_x)
-    points, t0 = [], time.perf_counter()
+    points, t0, diverged_step = [], time.perf_counter(), 0
 
     for t in range(1, cfg["steps"] + 1):
         lr = lr_at(t - 1, cfg)
@@ -184,6 +220,7 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None, mix
             g["lr"] = lr * cfg["loraPlusRatio"] if g.get("name") == "B" else lr
         opt.zero_grad(set_to_none=True)
         loss_sum = acc_sum = 0.0
+        too_big = False
         for k in range(accum):
             x = tensor(task.inputs_at((t - 1) * accum + k, batch))
             with torch.no_grad():
@@ -199,6 +236,7 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None, mix
             else:
                 (loss / accum).backward()
             loss_sum += loss.item()  # a sync point on a GPU, once per micro-batch
+            too_big = too_big or not loss.item() <= DIVERGE_BOUND  # NaN fails the test too
             acc_sum += acc.item() if acc is not None else 0.0
         if world > 1:
             both = accelerator.reduce(torch.tensor([loss_sum, acc_sum], device=accelerator.device), reduction="mean")
@@ -206,9 +244,11 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None, mix
         max_norm = cfg["clip"] if cfg["clip"] > 0 else float("inf")
         grad_norm = torch.nn.utils.clip_grad_norm_(params, max_norm).item()
         opt.step()
+        if not diverged_step and (too_big or not math.isfinite(grad_norm)):
+            diverged_step = t
         last = t == cfg["steps"]
         if t == 1 or last or t % cfg["logEvery"] == 0:
-            p = {"step": t, "loss": loss_sum / accum, "gradNorm": grad_norm}
+            p = {"step": t, "loss": loss_sum / accum, "gradNorm": grad_norm, "divergedStep": diverged_step}
             if cfg["loss"] == "ce":
                 p["accuracy"] = acc_sum / accum
             model.eval()  # no dropout in the eval pass, as the page
@@ -222,10 +262,13 @@ def train(cfg, out_dir, device="cpu", dtype=torch.float32, accelerator=None, mix
             points.append(p)
             if rank == 0:
                 print(f"step {t:>6}  loss {p['loss']:.6g}  eval {p['evalLoss']:.6g}  |g| {grad_norm:.4g}  lr {lr:.4g}", flush=True)
+            if diverged_step:
+                break
 
-    if rank == 0:
+    status = end_status(points, points[-1]["stepsPerSec"])
+    if rank == 0 and out_dir is not None:
         save(cfg, accelerator.unwrap_model(model) if accelerator else model, points, Path(out_dir))
-    return points
+    return points, status
 
 
 def save(cfg, model, points, out):

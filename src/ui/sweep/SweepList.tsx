@@ -1,11 +1,15 @@
 /**
  * The sweeps kept in this browser: view, resume (an interrupted or cancelled one), remove; export the
- * viewed one as CSV or JSON; import a sweep JSON to view it (a bad file is a notice, changes nothing).
+ * viewed one as CSV or JSON, or as a PyTorch grid (a zip that trains every run in PyTorch + PEFT and
+ * writes the same CSV); import a sweep JSON to view it (a bad file is a notice, changes nothing).
  */
 import { useLab } from '../../store/store';
 import { summarizeRun } from '../../sweep/analysis';
 import { rowsToCsv, sweepToJson } from '../../sweep/io';
 import { isFinished, type SweepRecord } from '../../sweep/types';
+import { gridExportBlocker, sweepBundleZip } from '../../export/sweepBundle';
+import { LAB_VERSION } from '../../store/exportSlice';
+import { download } from '../download';
 import { downloadText, fileStem } from './chartExport';
 
 const STATE_TEXT: Record<SweepRecord['state'], string> = {
@@ -22,6 +26,11 @@ export function exportCsv(s: SweepRecord): void {
 
 export function exportJson(s: SweepRecord): void {
   downloadText(sweepToJson(s), `${fileStem(s.name)}.json`, 'application/json');
+}
+
+/** The zip is plain data (grid.json and the scripts), so it is built here, without the engine. */
+export function exportGrid(s: SweepRecord): void {
+  download({ name: `${fileStem(s.name)}_pytorch-grid.zip`, bytes: sweepBundleZip(s, LAB_VERSION), type: 'application/zip' });
 }
 
 export function SweepList() {
@@ -64,6 +73,15 @@ export function SweepList() {
                   </button>
                   <button type="button" onClick={() => exportJson(s)} aria-label={`Download ${s.name} as JSON`}>
                     JSON
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => exportGrid(s)}
+                    disabled={gridExportBlocker(s) !== null}
+                    aria-label={`Download ${s.name} as a PyTorch grid`}
+                    title={gridExportBlocker(s) ?? 'Zip: grid.json (every run), sweep_with_peft.py, train_with_peft.py, toy_task.py, README.md: trains the grid in PyTorch + PEFT and writes the results as this CSV'}
+                  >
+                    PyTorch grid
                   </button>
                   <button type="button" className="remove" onClick={() => remove(s.id)} aria-label={`Remove sweep ${s.name}`} title="Remove (a running sweep is cancelled first)">
                     ×

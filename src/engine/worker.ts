@@ -4,8 +4,8 @@ import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import type { FromEngine, ToEngine } from './protocol';
 import { inFlightFor, RunLoop, type RunSink } from './runLoop';
 import { loadTask } from './loadTask';
-import { isLmTask } from './groupTrainer';
 import { generateText, mergedWeights } from './lmText';
+import { loadBaseModel } from '../tasks/llamaAssets';
 import { evaluateTensors } from './evaluate';
 import { exportDownload } from './exportBundle';
 import { SweepRunner } from './sweep';
@@ -123,8 +123,9 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'sample': {
       try {
         const g = await ensureGpu();
-        const task = await loadTask(msg.config, userText);
-        if (!isLmTask(task)) throw new Error('text samples need the language-model task');
+        if (msg.config.task !== 'lm') throw new Error('text samples need the language-model task');
+        // a sample needs the base weights only, not the fine-tuning text and its checks
+        const task = await loadBaseModel();
         const tensors = msg.live ? ((await session?.currentWeights())?.[0] ?? null) : (msg.tensors ?? null);
         if (msg.live && !tensors) throw new Error('no run is training');
         const weights = mergedWeights(msg.config, task.shape, task.weights, tensors);

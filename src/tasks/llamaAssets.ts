@@ -27,8 +27,21 @@ function bytesOf(path: string): Promise<Uint8Array> {
   return p;
 }
 
-/** The base model's shape (from its config.json) and weights (from model.safetensors), checked. */
-export async function loadBaseModel(): Promise<{ shape: LlamaShape; weights: LlamaWeights }> {
+let base: Promise<{ shape: LlamaShape; weights: LlamaWeights }> | null = null;
+
+/**
+ * The base model's shape (from its config.json) and weights (from model.safetensors), checked; parsed
+ * once (every run, sample and export reads the same frozen weights, and none writes to them).
+ */
+export function loadBaseModel(): Promise<{ shape: LlamaShape; weights: LlamaWeights }> {
+  if (!base) {
+    base = parseBase();
+    base.catch(() => (base = null)); // a failed load is tried again next time
+  }
+  return base;
+}
+
+async function parseBase(): Promise<{ shape: LlamaShape; weights: LlamaWeights }> {
   const [config, model] = await Promise.all([bytesOf(`models/${BASE_MODEL}/config.json`), bytesOf(`models/${BASE_MODEL}/model.safetensors`)]);
   const shape = llamaShapeFromConfig(JSON.parse(new TextDecoder().decode(config)));
   const file = readSafetensors(model, 'model.safetensors');

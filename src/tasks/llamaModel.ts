@@ -58,10 +58,17 @@ export function llamaLinearsFromCells(s: LlamaShape, cells: readonly number[], m
   return all.map((m, i) => (i < n && cells.includes(i) ? { ...m, mode } : m));
 }
 
+/** The module types (in MODULE_TYPES order) and the layers (ascending) that some cell of the set uses. */
+export function cellTypesAndLayers(cells: readonly number[]): { types: ModuleType[]; layers: number[] } {
+  const T = MODULE_TYPES.length;
+  return {
+    types: MODULE_TYPES.filter((_, i) => cells.some((c) => c % T === i)),
+    layers: [...new Set(cells.map((c) => Math.floor(c / T)))].sort((a, b) => a - b),
+  };
+}
+
 /** The cells as PEFT names them: module types and layers when they form a full grid (types x layers), else null. */
 export function cellsAsGrid(cells: readonly number[]): { types: ModuleType[]; layers: number[] } | null {
-  const types = MODULE_TYPES.filter((t) => cells.some((c) => c % MODULE_TYPES.length === MODULE_TYPES.indexOf(t)));
-  const layers = [...new Set(cells.map((c) => Math.floor(c / MODULE_TYPES.length)))].sort((a, b) => a - b);
-  const full = types.length * layers.length === new Set(cells).size;
-  return full ? { types, layers } : null;
+  const g = cellTypesAndLayers(cells);
+  return g.types.length * g.layers.length === new Set(cells).size ? g : null;
 }

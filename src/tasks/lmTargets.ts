@@ -9,7 +9,7 @@
 import { LM_CELLS, LM_LAYERS } from '../config/schema';
 import type { LlamaShape } from '../ref/llama';
 import { BASE_SHAPE } from './llamaBase';
-import { cellOf, llamaLinearsFromCells, MODULE_TYPES, type ModuleType } from './llamaModel';
+import { cellOf, cellTypesAndLayers, llamaLinearsFromCells, MODULE_TYPES, type ModuleType } from './llamaModel';
 
 const T = MODULE_TYPES.length;
 const everyLayer = Array.from({ length: LM_LAYERS }, (_, l) => l);
@@ -27,7 +27,7 @@ export function cellsOf(types: readonly ModuleType[], layers: readonly number[] 
 export function formatTargetSet(cells: readonly number[]): string {
   const set = [...new Set(cells)].sort((a, b) => a - b);
   if (set.length === LM_CELLS) return 'all';
-  const types = MODULE_TYPES.filter((_, i) => set.some((c) => c % T === i));
+  const { types } = cellTypesAndLayers(set);
   if (set.length === types.length * LM_LAYERS) return types.map(shortName).join('+');
   return set.map((c) => `${shortName(MODULE_TYPES[c % T])}@${Math.floor(c / T)}`).join('+');
 }

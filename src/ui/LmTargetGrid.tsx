@@ -6,16 +6,13 @@
  * default) and every linear layer.
  */
 import { LM_LAYERS, type Field, type RunConfig } from '../config/schema';
-import { cellOf, MODULE_TYPES, type ModuleType } from '../tasks/llamaModel';
+import { cellOf, cellTypesAndLayers, MODULE_TYPES, type ModuleType } from '../tasks/llamaModel';
 import { cellsOf } from '../tasks/lmTargets';
 
-const types = (cells: readonly number[]) => MODULE_TYPES.filter((t) => cells.some((c) => c % MODULE_TYPES.length === MODULE_TYPES.indexOf(t)));
-const layers = (cells: readonly number[]) => [...new Set(cells.map((c) => Math.floor(c / MODULE_TYPES.length)))].sort((a, b) => a - b);
 const LAYERS = Array.from({ length: LM_LAYERS }, (_, l) => l);
 
 export function LmTargetGrid({ field, config, describedBy, onChange }: { field: Field; config: RunConfig; describedBy: string; onChange: (raw: unknown) => void }) {
-  const ts = types(config.lmTargets);
-  const ls = layers(config.lmTargets);
+  const { types: ts, layers: ls } = cellTypesAndLayers(config.lmTargets);
   const setTypes = (next: ModuleType[]) => next.length && onChange(cellsOf(next, ls));
   const setLayers = (next: number[]) => next.length && onChange(cellsOf(ts, next));
   const short = (t: ModuleType) => t.replace('_proj', '');

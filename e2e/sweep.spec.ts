@@ -6,12 +6,16 @@
  * refused with a message naming the axis.
  * SwiftShader trains slowly, so every test uses a tiny task (width 16, one layer, 20 steps).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
 import { checkWithPeft, downloadOf } from './bundle';
 import { readSafetensors } from '../src/export/safetensors';
+import { NO_PYTHON, venvPython } from '../scripts/interop/python.mjs';
 
 const TINY = 'width=16&layers=1&steps=20&batch=8&evalSize=16&logEvery=5';
 const GRID = 'sweep.ranks=1,2&sweep.lr=-6,-4,1';
@@ -265,5 +269,53 @@ test('a grid that does not fit the settings is refused, naming the axis; a bad s
   await page.getByLabel('Import a sweep JSON').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
   await expect(page.getByTestId('notices')).toContainText('Sweep import rejected: bad.json: not a LoRA Lab sweep file');
   await expect(page.getByTestId('sweep-list')).toHaveCount(0);
+  expect(consoleErrors).toEqual([]);
+});
+
+test('a sweep exported as a PyTorch grid trains in PyTorch + PEFT, and its results.csv imports back beside the page sweep', async ({ page, consoleErrors }, info) => {
+  const python = venvPython();
+  if (!python) throw new Error(`the PyTorch grid check needs the pinned Python environment: ${NO_PYTHON}`);
+  await open(page, `${TINY}&sweep.ranks=1,2&sweep.lr=-6,-5,1`);
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await waitForRuns(page, 4);
+  await expect(page.getByRole('progressbar', { name: 'Sweep progress' })).toHaveCount(0, { timeout: 30_000 });
+  const mine = await series(page);
+
+  const grid = await downloadOf(page, /as a PyTorch grid$/);
+  expect(grid.name).toMatch(/_pytorch-grid\.zip$/);
+  const dir = info.outputPath('grid');
+  for (const [path, data] of Object.entries(unzipSync(grid.bytes))) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), data);
+  }
+  const out = join(dir, 'out');
+  const r = spawnSync(python, ['sweep_with_peft.py', '--out', out], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+  expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+  const csv = readFileSync(join(out, 'results.csv'), 'utf8');
+  expect(csv.trim().split('\n').length).toBe(5);
+
+  await page.getByLabel('Import a sweep JSON or CSV').setInputFiles({ name: 'results.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await expect(page.getByTestId('sweep-list').locator('li')).toHaveCount(2);
+  await expect(page.getByTestId('sweep-list')).toContainText('results · imported · 4 / 4 runs finished');
+  await expect(rows(page)).toHaveCount(4);
+  // PyTorch's runs give the page's curves: the same outcomes, final losses within 1e-3 relative.
+  const theirs = await series(page);
+  expect(theirs.map((s) => s.name)).toEqual(mine.map((s) => s.name));
+  let worst = 0;
+  theirs.forEach((s, i) =>
+    s.points.forEach(([x, loss, outcome], k) => {
+      const [mx, mloss, moutcome] = mine[i].points[k];
+      expect([x, outcome]).toEqual([mx, moutcome]);
+      if (outcome === 'ok') worst = Math.max(worst, Math.abs(loss! - mloss!) / Math.abs(mloss!));
+    }),
+  );
+  console.log(`PyTorch grid vs page sweep: ${theirs.flatMap((s) => s.points).length} final losses, worst relative difference ${worst.toExponential(2)}`);
+  expect(worst).toBeLessThan(1e-3);
+  // Drawn beside the page's own sweep: both sweeps' curves on one chart, each sweep's names marked.
+  const pageSweep = (await page.getByTestId('sweep-list').locator('li[data-state="done"] button.link').textContent())!;
+  await page.getByLabel('Compare with another sweep').selectOption({ label: pageSweep });
+  const both = await series(page);
+  expect(both.map((s) => s.name)).toEqual([...mine.map((s) => `${s.name} · this sweep`), ...mine.map((s) => `${s.name} · ${pageSweep}`)]);
+  expect(both.slice(mine.length).map((s) => s.points)).toEqual(mine.map((s) => s.points));
   expect(consoleErrors).toEqual([]);
 });

@@ -6,6 +6,7 @@
 import type { RunConfig } from '../config/schema';
 import { buildGrid, DEFAULT_SWEEP, gridErrors, taskAxes } from '../sweep/grid';
 import { limitsError, sweepMemory } from '../sweep/estimate';
+import { csvToSweep } from '../sweep/csvImport';
 import { jsonToSweep } from '../sweep/io';
 import { isFinished, type SweepDef, type SweepRecord, type SweepRunRecord } from '../sweep/types';
 import { upgradeKept } from '../sweep/upgrade';
@@ -46,7 +47,10 @@ export interface SweepsSlice {
   removeSweep(id: string): void;
   viewSweep(id: string | null): void;
   toggleSelectedRun(runId: string): void;
-  /** View a sweep exported as JSON; a bad file is a notice naming it and changes nothing. Returns whether it was taken. */
+  /**
+   * View a sweep exported as JSON, or a sweep CSV (the page's, or sweep_with_peft.py's results.csv: results
+   * without curves); a bad file is a notice naming it and changes nothing. Returns whether it was taken.
+   */
   importSweepJson(fileName: string, text: string): boolean;
   /** Time a few steps of `config` on the engine (the time estimate), once per config. */
   calibrate(config: RunConfig): void;
@@ -143,7 +147,8 @@ export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => (
   importSweepJson: (fileName, text) => {
     let rec: SweepRecord;
     try {
-      rec = jsonToSweep(text);
+      // The page's CSV download and sweep_with_peft.py's results.csv start with the CSV header's runId.
+      rec = text.startsWith('runId,') ? csvToSweep(text, fileName.replace(/\.csv$/i, ''), nextId(ctx, 'csv')) : jsonToSweep(text);
     } catch (e) {
       get().notify(`Sweep import rejected: ${fileName}: ${errorText(e)}`);
       return false;

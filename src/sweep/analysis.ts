@@ -33,6 +33,10 @@ export interface RunRow {
 }
 
 export function summarizeRun(rec: SweepRunRecord): RunRow {
+  if (rec.summary && rec.points.length === 0) {
+    const s = rec.status;
+    return { runId: rec.runId, state: s?.state ?? 'pending', config: rec.config, ...rec.summary, divergedStep: s?.divergedStep ?? null, stepsPerSec: s?.stepsPerSec ?? NaN };
+  }
   const losses = rec.points.map((p) => p.loss);
   let best = Infinity;
   for (const y of losses) if (Number.isFinite(y) && y < best) best = y;

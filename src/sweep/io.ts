@@ -189,7 +189,11 @@ export function jsonToSweep(text: string): SweepRecord {
     ids.add(o.runId);
     const config = checkedConfig(o.config, `${where}: config`);
     if (!Array.isArray(o.points)) throw new Error(`${where}: "points" must be a list`);
-    return { runId: o.runId, config, axes: decAxes(o.axes, config, where), status: decStatus(o.status, where), points: o.points.map((p: unknown, k: number) => decPoint(p, `${where} point ${k + 1}`)) };
+    const rec: SweepRunRecord = { runId: o.runId, config, axes: decAxes(o.axes, config, where), status: decStatus(o.status, where), points: o.points.map((p: unknown, k: number) => decPoint(p, `${where} point ${k + 1}`)) };
+    // A run with no points (imported from a CSV) has only its summary: keep it, or its results are lost.
+    const sum = o.summary as Record<string, unknown> | undefined;
+    if (rec.points.length === 0 && rec.status !== null && sum && typeof sum === 'object') rec.summary = { finalLoss: dec(sum.finalLoss), bestLoss: dec(sum.bestLoss), evalLoss: dec(sum.evalLoss), pretrainEvalLoss: dec(sum.pretrainEvalLoss) };
+    return rec;
   });
   const state = SWEEP_STATES.includes(doc.state as SweepState) ? (doc.state as SweepState) : 'imported';
   return { id: doc.id, name: doc.name, createdAt: typeof doc.createdAt === 'number' ? doc.createdAt : Date.now(), def: parsed.def, base, presetId: typeof doc.presetId === 'string' ? doc.presetId : undefined, state, runs };

@@ -67,6 +67,11 @@ export interface SweepRunRecord extends GridRun {
    * kept in IndexedDB with the sweep, not in its JSON or CSV files.
    */
   inspect?: InspectPoint;
+  /**
+   * The run's results without its logged points: a run imported from a sweep CSV (src/sweep/csvImport.ts),
+   * whose file holds only the summary. summarizeRun reads it when there are no points.
+   */
+  summary?: { finalLoss: number; bestLoss: number; evalLoss: number; pretrainEvalLoss: number };
 }
 
 export type SweepState = 'running' | 'done' | 'cancelled' | 'interrupted' | 'imported';

@@ -1,7 +1,8 @@
 /**
  * The sweeps kept in this browser: view, resume (an interrupted or cancelled one), remove; export the
  * viewed one as CSV or JSON, or as a PyTorch grid (a zip that trains every run in PyTorch + PEFT and
- * writes the same CSV); import a sweep JSON to view it (a bad file is a notice, changes nothing).
+ * writes the same CSV); import a sweep JSON, or a CSV such as the grid's results.csv, to view it (a bad
+ * file is a notice, changes nothing).
  */
 import { useLab } from '../../store/store';
 import { summarizeRun } from '../../sweep/analysis';
@@ -93,7 +94,7 @@ export function SweepList() {
         </ul>
       )}
       <label className="import">
-        Import a sweep JSON: <input type="file" accept=".json,application/json" aria-label="Import a sweep JSON" onChange={(e) => void onFile(e.target.files?.[0]).finally(() => (e.target.value = ''))} />
+        Import a sweep JSON or CSV: <input type="file" accept=".json,application/json,.csv,text/csv" aria-label="Import a sweep JSON or CSV (the page's, or results.csv from the PyTorch grid)" onChange={(e) => void onFile(e.target.files?.[0]).finally(() => (e.target.value = ''))} />
       </label>
     </section>
   );

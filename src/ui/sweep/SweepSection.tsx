@@ -2,14 +2,15 @@
  * The Sweeps section of the page: controls and kept sweeps, then the viewed sweep's results: the preset's
  * finding next to what this run shows, the muA chart, optimal lr vs rank and (once finished) that lr carried
  * to another rank, loss curves of picked runs, the heatmap over two axes, and the table of every run. A
- * language-model sweep adds the learned vs forgotten scatter (first, when its preset is about that) and
+ * Another sweep of the same task (an imported results.csv of the PyTorch grid, say) can be drawn beside
+ * it on the muA and optimal-lr charts. A language-model sweep adds the learned vs forgotten scatter (first, when its preset is about that) and
  * shows its losses in bits per byte. Last, the spectra of each rank's best update and the rank utilisation
  * (from the runs' final inspections).
  */
 import { useMemo, useState } from 'react';
 import { lossView } from '../../metrics/bits';
 import { useLab } from '../../store/store';
-import { analyzeSweep } from '../../sweep/analysis';
+import { analyzeSweep, type Panel } from '../../sweep/analysis';
 import { sweptAxes, type HeatAxis } from '../../sweep/heatmap';
 import { presetById } from '../../sweep/presets';
 import { presetReport } from '../../sweep/presetReports';
@@ -49,6 +50,11 @@ function PresetNote({ sweep, lines }: { sweep: SweepRecord; lines: string[] }) {
   );
 }
 
+/** Panels renamed after their sweep, so two sweeps' curves share a chart (each sweep its own dash). */
+function labelled(panels: readonly Panel[], sweepName: string, tag: string): Panel[] {
+  return panels.map((p) => ({ ...p, key: `${tag}|${p.key}`, label: p.label ? `${p.label} · ${sweepName}` : sweepName }));
+}
+
 function Results({ sweep }: { sweep: SweepRecord }) {
   const selected = useLab((s) => s.selectedRuns);
   const toggle = useLab((s) => s.toggleSelectedRun);
@@ -56,7 +62,13 @@ function Results({ sweep }: { sweep: SweepRecord }) {
   const panels = useMemo(() => analyzeSweep(sweep), [sweep]);
   const preset = sweep.presetId ? presetById(sweep.presetId) : undefined;
   const [panelKey, setPanelKey] = useState<string>(preset?.view.overlay ? 'all' : '');
-  const shown = useMemo(() => (panelKey === 'all' ? panels : [panels.find((p) => p.key === panelKey) ?? panels[0]].filter(Boolean)), [panels, panelKey]);
+  const own = useMemo(() => (panelKey === 'all' ? panels : [panels.find((p) => p.key === panelKey) ?? panels[0]].filter(Boolean)), [panels, panelKey]);
+  // Another sweep of the same task drawn beside this one (e.g. the PyTorch grid's results.csv, imported).
+  const sweeps = useLab((s) => s.sweeps);
+  const [compareId, setCompareId] = useState('');
+  const others = sweeps.filter((s) => s.id !== sweep.id && s.base.task === sweep.base.task);
+  const compared = others.find((s) => s.id === compareId);
+  const shown = useMemo(() => (compared ? [...labelled(own, 'this sweep', 'own'), ...labelled(analyzeSweep(compared), compared.name, 'compared')] : own), [own, compared]);
   const axes = useMemo(() => sweptAxes(sweep.runs), [sweep.runs]);
   const [heat, setHeat] = useState<[HeatAxis, HeatAxis] | null>(preset?.view.heatmap ?? null);
   const hx = heat?.[0] ?? (axes.includes('alpha') ? 'alpha' : (axes.find((a) => a !== 'rank') ?? 'log2lr'));
@@ -64,7 +76,7 @@ function Results({ sweep }: { sweep: SweepRecord }) {
   const lines = useMemo(() => (preset ? presetReport(preset, sweep, panels) : []), [preset, sweep, panels]);
   const file = fileStem(sweep.name);
   // Carrying the learning rate needs the sweep's last word (a finished or imported sweep) over two ranks at least.
-  const transferable = (sweep.state === 'done' || sweep.state === 'imported') && shown.some((p) => p.curves.filter((c) => !c.fft).length >= 2);
+  const transferable = (sweep.state === 'done' || sweep.state === 'imported') && own.some((p) => p.curves.filter((c) => !c.fft).length >= 2);
   // Train vs eval is the point of some presets: their curves show until runs are picked by hand.
   const picked = selected.length === 0 && preset?.view.curves ? sweep.runs.filter((r) => r.points.length > 0) : sweep.runs.filter((r) => selected.includes(r.runId));
   const hoveredRun = sweep.runs.find((r) => r.runId === hovered);
@@ -86,12 +98,25 @@ function Results({ sweep }: { sweep: SweepRecord }) {
           </select>
         </label>
       )}
+      {others.length > 0 && (
+        <label className="panel-pick">
+          Compare with:{' '}
+          <select value={compared?.id ?? ''} onChange={(e) => setCompareId(e.target.value)} aria-label="Compare with another sweep">
+            <option value="">nothing</option>
+            {others.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <RunCard run={hoveredRun} />
       <div className="sweep-charts">
         {preset?.view.forgetting && forgetting}
         <MuaChart panels={shown} view={view} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
         <OptLrChart panels={shown} file={file} />
-        {transferable && <LrTransferPanel panels={shown} />}
+        {transferable && <LrTransferPanel panels={own} />}
         <CurvesChart runs={picked} view={view} file={file} onRemove={toggle} />
         {axes.length >= 2 || (axes.length === 1 && axes[0] !== hx) ? (
           <Heatmap runs={sweep.runs} view={view} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />

@@ -4,6 +4,8 @@
  * the leave-one-rank-out check, FFT's optimum against the rule's, and the words when the rule fails here.
  * "Use this learning rate" puts the prediction into the page's config through the store's setConfig, so
  * the next run trains with it and that run's export (exports are of runs, with their own config) carries it.
+ * "PyTorch script at this rank and learning rate" downloads the predicted run as train_with_peft.py plus its
+ * run_config.json (export/transferScript.ts), without training it on the page.
  */
 import { useId, useMemo, useState } from 'react';
 import { fieldOf } from '../../config/schema';
@@ -12,6 +14,11 @@ import { useLab } from '../../store/store';
 import type { Panel } from '../../sweep/analysis';
 import { chosenLr, lrTransfer, type LrTransfer } from '../../sweep/lrTransfer';
 import { formatFraction } from '../../sweep/theory';
+import type { SweepRunRecord } from '../../sweep/types';
+import { transferConfig, transferScriptBlocker, transferScriptZip } from '../../export/transferScript';
+import { LAB_VERSION } from '../../store/exportSlice';
+import { download } from '../download';
+import { fileStem } from './chartExport';
 
 const lrText = (log2lr: number | null) => (log2lr === null ? '—' : `${pow2(log2lr)} = ${short(2 ** log2lr)}`);
 const octaves = (e: number) => `${e > 0 ? '+' : ''}${e.toFixed(2)}`;
@@ -22,7 +29,7 @@ function defaultRank(panels: readonly Panel[]): number {
   return ranks.length ? 2 * Math.max(...ranks) : 8;
 }
 
-function UseButton({ t }: { t: LrTransfer }) {
+function UseButton({ t, panel, runs, name }: { t: LrTransfer; panel: Panel; runs: readonly SweepRunRecord[]; name: string }) {
   const config = useLab((s) => s.config);
   const setConfig = useLab((s) => s.setConfig);
   const pick = chosenLr(t);
@@ -36,6 +43,7 @@ function UseButton({ t }: { t: LrTransfer }) {
       <button type="button" disabled={out !== null} onClick={() => setConfig({ ...config, lr })}>
         Use this learning rate
       </button>{' '}
+      <ScriptButton t={t} log2lr={pick.log2lr} from={pick.from} panel={panel} runs={runs} name={name} />{' '}
       <span className="muted">
         {out ??
           `Sets the page's learning rate to ${lrText(pick.log2lr)} (${pick.from === 'rule' ? 'rule-anchored' : 'measured fit'}); the next run trains with it and that run's exported script carries it (a run in progress takes it from its next step, as the lr field is live).${inUse ? ' It is the page\'s learning rate now.' : ''}${config.r !== t.rank ? ` The page's rank is r=${config.r}; this is for r=${t.rank}.` : ''}`}
@@ -44,7 +52,24 @@ function UseButton({ t }: { t: LrTransfer }) {
   );
 }
 
-function PanelTransfer({ panel, t, many }: { panel: Panel; t: LrTransfer; many: boolean }) {
+/** The predicted run as a PyTorch script (run_config.json at the asked rank and the predicted lr), in one click. */
+function ScriptButton({ t, log2lr, from, panel, runs, name }: { t: LrTransfer; log2lr: number; from: 'rule' | 'fit'; panel: Panel; runs: readonly SweepRunRecord[]; name: string }) {
+  const cfg = transferConfig(panel, runs, t.rank, log2lr);
+  const blocker = transferScriptBlocker(cfg);
+  const why = `The learning rate was predicted for r=${t.rank} from the sweep "${name}"${panel.label ? ` (${panel.label})` : ''} by the ${from === 'rule' ? 'muA rule anchored on the measured optima' : 'measured fit'}; leave-one-rank-out error ${t.looMae === null ? 'not measured' : `${t.looMae.toFixed(2)} octaves`}.`;
+  return (
+    <button
+      type="button"
+      disabled={blocker !== null}
+      title={blocker ?? `Zip: train_with_peft.py with run_config.json at r=${t.rank}, lr ${lrText(log2lr)}`}
+      onClick={() => cfg && download({ name: `${fileStem(name)}_r${t.rank}_pytorch.zip`, bytes: transferScriptZip(cfg, why, LAB_VERSION), type: 'application/zip' })}
+    >
+      PyTorch script at this rank and learning rate
+    </button>
+  );
+}
+
+function PanelTransfer({ panel, t, many, runs, name }: { panel: Panel; t: LrTransfer; many: boolean; runs: readonly SweepRunRecord[]; name: string }) {
   return (
     <div className="lr-transfer-panel">
       {many && <h3>{panel.label}</h3>}
@@ -111,12 +136,12 @@ function PanelTransfer({ panel, t, many }: { panel: Panel; t: LrTransfer; many: 
           </tbody>
         </table>
       )}
-      <UseButton t={t} />
+      <UseButton t={t} panel={panel} runs={runs} name={name} />
     </div>
   );
 }
 
-export function LrTransferPanel({ panels }: { panels: Panel[] }) {
+export function LrTransferPanel({ panels, runs, name }: { panels: Panel[]; runs: readonly SweepRunRecord[]; name: string }) {
   const id = useId();
   const [text, setText] = useState(() => String(defaultRank(panels)));
   const rank = Number(text);
@@ -135,7 +160,7 @@ export function LrTransferPanel({ panels }: { panels: Panel[] }) {
         <input id={`${id}-rank`} type="number" min={1} step={1} value={text} onChange={(e) => setText(e.target.value)} />
       </label>
       {panels.map((p, i) => (
-        <PanelTransfer key={p.key} panel={p} t={transfers[i]} many={panels.length > 1} />
+        <PanelTransfer key={p.key} panel={p} t={transfers[i]} many={panels.length > 1} runs={runs} name={name} />
       ))}
     </section>
   );

@@ -116,7 +116,7 @@ function Results({ sweep }: { sweep: SweepRecord }) {
         {preset?.view.forgetting && forgetting}
         <MuaChart panels={shown} view={view} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
         <OptLrChart panels={shown} file={file} />
-        {transferable && <LrTransferPanel panels={own} />}
+        {transferable && <LrTransferPanel panels={own} runs={sweep.runs} name={sweep.name} />}
         <CurvesChart runs={picked} view={view} file={file} onRemove={toggle} />
         {axes.length >= 2 || (axes.length === 1 && axes[0] !== hx) ? (
           <Heatmap runs={sweep.runs} view={view} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />

@@ -84,6 +84,17 @@ interface PendingInspect {
   arrived: number;
 }
 
+/**
+ * Throws, naming the number and the settings to lower, when a group's buffers would not fit the device's
+ * limits or the memory budget: called before anything is allocated (and before the task is loaded),
+ * since a buffer over the limits is a validation error and one over the budget an out-of-memory in the
+ * middle of building.
+ */
+export function checkMemory(device: GPUDevice, cfgs: RunConfig[], memoryBudget = DEFAULT_MEMORY_BUDGET): void {
+  const problem = limitsProblem(cfgs, { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, budget: memoryBudget });
+  if (problem) throw new Error(problem);
+}
+
 export class RunLoop {
   private trainer: GroupTrainer;
   private cfgs: RunConfig[];
@@ -124,10 +135,7 @@ export class RunLoop {
     memoryBudget = DEFAULT_MEMORY_BUDGET,
   ) {
     this.cfgs = runs.map((r) => r.config);
-    // refused before anything is allocated: a buffer over the device's limits would be a validation
-    // error, and one over the memory budget an out-of-memory in the middle of building
-    const problem = limitsProblem(this.cfgs, { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, budget: memoryBudget });
-    if (problem) throw new Error(problem);
+    checkMemory(device, this.cfgs, memoryBudget);
     const built = countingBytes(device, () => buildGroupTrainer(device, this.cfgs, task, initTensors));
     this.trainer = built.value;
     this.gpuBytes = built.bytes;

@@ -10,7 +10,7 @@ import type { LoopTask } from './groupTrainer';
 import type { RunStatus } from './protocol';
 import { groupRuns } from './group';
 import { bufferBytes } from '../gpu/buffers';
-import { RunLoop, type LoopRun, type RunSink } from './runLoop';
+import { checkMemory, RunLoop, type LoopRun, type RunSink } from './runLoop';
 
 /** Runs trained together at most (memory grows with it; 64 fills a large GPU on the default task). */
 export const MAX_RUNS_PER_BATCH = 64;
@@ -86,6 +86,7 @@ export class SweepRunner {
     const before = bufferBytes(this.device).created;
     try {
       // each run's final inspection (its spectrum, for the sweep's views), not the live ones
+      checkMemory(this.device, group.map((r) => r.config), this.memoryBudget); // before building the task
       loop = new RunLoop(this.device, group, await this.task(group[0].config), this.sink, {}, this.maxInFlight, 'end', this.memoryBudget);
     } catch (e) {
       // gpuBytes: what the build had allocated when it failed (0 when refused beforehand)

@@ -3,7 +3,7 @@
 import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
 import { bufferBytes } from '../gpu/buffers';
 import type { FromEngine, ToEngine } from './protocol';
-import { inFlightFor, RunLoop, type RunSink } from './runLoop';
+import { checkMemory, inFlightFor, RunLoop, type RunSink } from './runLoop';
 import { loadTask } from './loadTask';
 import { generateText, mergedWeights } from './lmText';
 import { loadBaseModel } from '../tasks/llamaAssets';
@@ -66,6 +66,7 @@ async function handle(msg: ToEngine): Promise<void> {
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       const before = bufferBytes(g.device).created;
       try {
+        checkMemory(g.device, [msg.config], memoryBudget); // before building the task
         const task = await loadTask(msg.config, userText);
         session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, sink, msg.initTensors, inFlightFor(g.summary), 'live', memoryBudget);
       } catch (e) {

@@ -9,6 +9,8 @@ import type { StepHyper, StepLog } from './types';
 
 export type ToEngine =
   | { type: 'init' }
+  /** Bytes the buffers of one run or sweep group may take in all; bigger ones are refused before allocation. */
+  | { type: 'memory-budget'; bytes: number }
   /**
    * Build a new run (replacing the current one) and start it unless `paused`. `initTensors` replaces
    * the initial LoRA factors (an imported adapter: names 'A<i>', 'B<i>' for module layers.<i>).
@@ -99,6 +101,8 @@ export interface RunStatus {
   divergedStep?: number;
   finalLoss?: number;
   message?: string;
+  /** Bytes of GPU buffers its trainer (its whole group, in a sweep) allocated, as the allocator counted them. */
+  gpuBytes?: number;
 }
 
 export type FromEngine =

@@ -11,6 +11,8 @@ import type { RunConfig } from '../config/schema';
 import { finalLoss } from '../metrics/ema';
 import { hyperAt } from './setup';
 import { buildGroupTrainer, type GroupTrainer, type LoopTask } from './groupTrainer';
+import { countingBytes } from '../gpu/buffers';
+import { DEFAULT_MEMORY_BUDGET, limitsProblem } from '../config/memory';
 import type { InspectPoint } from './inspect';
 import { inspectedModules, inspectRun, type InspectedModule } from './inspectRun';
 import type { MetricPoint, RunStatus, TensorMap } from './protocol';
@@ -82,6 +84,17 @@ interface PendingInspect {
   arrived: number;
 }
 
+/**
+ * Throws, naming the number and the settings to lower, when a group's buffers would not fit the device's
+ * limits or the memory budget: called before anything is allocated (and before the task is loaded),
+ * since a buffer over the limits is a validation error and one over the budget an out-of-memory in the
+ * middle of building.
+ */
+export function checkMemory(device: GPUDevice, cfgs: RunConfig[], memoryBudget = DEFAULT_MEMORY_BUDGET): void {
+  const problem = limitsProblem(cfgs, { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize, budget: memoryBudget });
+  if (problem) throw new Error(problem);
+}
+
 export class RunLoop {
   private trainer: GroupTrainer;
   private cfgs: RunConfig[];
@@ -103,6 +116,8 @@ export class RunLoop {
   private inspectMods: (InspectedModule[] | null)[];
   /** The module whose heatmap live inspections carry (default: the first adapted one). */
   private heatModule: string | undefined;
+  /** Bytes of the GPU buffers the group's trainer allocated (counted by the allocator). */
+  readonly gpuBytes: number;
   /** Called after every logged step with the run-steps done so far (an ended run counts all its steps). */
   onProgress: (runSteps: number) => void = () => {};
 
@@ -116,9 +131,16 @@ export class RunLoop {
     /** Logged steps left in flight while the loop goes on (default: all staging slots but one; 0 = await each). */
     private maxInFlight?: number,
     private inspectMode: InspectMode = 'off',
+    /** Bytes the group's buffers may take in all (src/config/memory.ts). */
+    memoryBudget = DEFAULT_MEMORY_BUDGET,
   ) {
     this.cfgs = runs.map((r) => r.config);
-    this.trainer = buildGroupTrainer(device, this.cfgs, task, initTensors);
+    checkMemory(device, this.cfgs, memoryBudget);
+    const built = countingBytes(device, () => buildGroupTrainer(device, this.cfgs, task, initTensors));
+    this.trainer = built.value;
+    this.gpuBytes = built.bytes;
+    const status = sink.status.bind(sink);
+    this.sink = { ...sink, status: (runId, s) => status(runId, { ...s, gpuBytes: this.gpuBytes }) };
     this.pending = runs.map(() => []);
     this.losses = runs.map(() => []);
     this.ended = runs.map(() => null);

@@ -9,7 +9,8 @@ import { loadTask, taskKey } from './loadTask';
 import type { LoopTask } from './groupTrainer';
 import type { RunStatus } from './protocol';
 import { groupRuns } from './group';
-import { RunLoop, type LoopRun, type RunSink } from './runLoop';
+import { bufferBytes } from '../gpu/buffers';
+import { checkMemory, RunLoop, type LoopRun, type RunSink } from './runLoop';
 
 /** Runs trained together at most (memory grows with it; 64 fills a large GPU on the default task). */
 export const MAX_RUNS_PER_BATCH = 64;
@@ -36,6 +37,8 @@ export class SweepRunner {
     private maxInFlight?: number,
     /** The user's own fine-tuning text (language-model runs with lmData 'user'). */
     private userText?: Uint8Array,
+    /** Bytes one group's buffers may take in all (RunLoop's memoryBudget). */
+    private memoryBudget?: number,
   ) {
     this.totalSteps = runs.reduce((a, r) => a + r.config.steps, 0);
   }
@@ -80,11 +83,14 @@ export class SweepRunner {
 
   private async runGroup(group: SweepRun[]): Promise<void> {
     let loop: RunLoop;
+    const before = bufferBytes(this.device).created;
     try {
       // each run's final inspection (its spectrum, for the sweep's views), not the live ones
-      loop = new RunLoop(this.device, group, await this.task(group[0].config), this.sink, {}, this.maxInFlight, 'end');
+      checkMemory(this.device, group.map((r) => r.config), this.memoryBudget); // before building the task
+      loop = new RunLoop(this.device, group, await this.task(group[0].config), this.sink, {}, this.maxInFlight, 'end', this.memoryBudget);
     } catch (e) {
-      const failed: RunStatus = { state: 'failed', step: 0, stepsPerSec: 0, message: e instanceof Error ? e.message : String(e) };
+      // gpuBytes: what the build had allocated when it failed (0 when refused beforehand)
+      const failed: RunStatus = { state: 'failed', step: 0, stepsPerSec: 0, message: e instanceof Error ? e.message : String(e), gpuBytes: bufferBytes(this.device).created - before };
       for (const r of group) this.sink.status(r.runId, failed);
       return;
     }

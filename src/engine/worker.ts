@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 /** The engine's Web Worker: owns the GPU device and the current run; no React, no DOM. */
 import { acquireGpu, GpuError, type Gpu } from '../gpu/device';
+import { bufferBytes } from '../gpu/buffers';
 import type { FromEngine, ToEngine } from './protocol';
-import { inFlightFor, RunLoop, type RunSink } from './runLoop';
+import { checkMemory, inFlightFor, RunLoop, type RunSink } from './runLoop';
 import { loadTask } from './loadTask';
 import { generateText, mergedWeights } from './lmText';
 import { loadBaseModel } from '../tasks/llamaAssets';
@@ -15,6 +16,8 @@ const post = (m: FromEngine) => (self as unknown as DedicatedWorkerGlobalScope).
 let gpu: Gpu | null = null;
 let session: RunLoop | null = null;
 let sweep: { id: string; runner: SweepRunner } | null = null;
+/** Bytes one run's (or sweep group's) buffers may take in all, as the page states it. */
+let memoryBudget: number | undefined;
 /** The user's own fine-tuning text, once the page sent it. */
 let userText: Uint8Array | undefined;
 
@@ -61,17 +64,24 @@ async function handle(msg: ToEngine): Promise<void> {
       }
       const g = await ensureGpu();
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
+      const before = bufferBytes(g.device).created;
       try {
+        checkMemory(g.device, [msg.config], memoryBudget); // before building the task
         const task = await loadTask(msg.config, userText);
-        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, sink, msg.initTensors, inFlightFor(g.summary), 'live');
+        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, sink, msg.initTensors, inFlightFor(g.summary), 'live', memoryBudget);
       } catch (e) {
-        post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e) } });
+        // a refused or failed build says how many bytes it had allocated (0 when refused beforehand)
+        const gpuBytes = bufferBytes(g.device).created - before;
+        post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message: String(e instanceof Error ? e.message : e), gpuBytes } });
         return;
       }
       if (msg.paused) post({ type: 'status', runId: msg.runId, status: { state: 'paused', step: 0, stepsPerSec: 0 } });
       else session.play();
       break;
     }
+    case 'memory-budget':
+      memoryBudget = msg.bytes;
+      break;
     case 'pause':
       await session?.pause();
       break;
@@ -101,7 +111,7 @@ async function handle(msg: ToEngine): Promise<void> {
       const runner = new SweepRunner(g.device, msg.runs, {
         ...sink,
         progress: (done, total, adapterStepsPerSec, etaSec) => post({ type: 'sweep-progress', sweepId: msg.sweepId, done, total, adapterStepsPerSec, etaSec }),
-      }, inFlightFor(g.summary), userText);
+      }, inFlightFor(g.summary), userText, memoryBudget);
       const current = { id: msg.sweepId, runner };
       sweep = current;
       // not awaited: the queue stays free for 'cancel-sweep'

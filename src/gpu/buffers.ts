@@ -16,9 +16,50 @@ export function numel(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Bytes of GPU buffers on a device: `live` (created and not yet destroyed) and `created` (ever). Every
+ * buffer of the engine is made by createGpuBuffer, so these are the bytes actually asked of the GPU; the
+ * memory estimate (src/config/memory.ts) is checked against them.
+ */
+export interface BufferBytes {
+  live: number;
+  created: number;
+}
+
+const counts = new WeakMap<GPUDevice, BufferBytes>();
+
+export function bufferBytes(device: GPUDevice): BufferBytes {
+  let c = counts.get(device);
+  if (!c) counts.set(device, (c = { live: 0, created: 0 }));
+  return c;
+}
+
+/** The one place GPU buffers are created: counts the bytes, and uncounts them once on destroy(). */
+export function createGpuBuffer(device: GPUDevice, desc: GPUBufferDescriptor): GPUBuffer {
+  const buf = device.createBuffer(desc);
+  const c = bufferBytes(device);
+  c.live += desc.size;
+  c.created += desc.size;
+  const destroy = buf.destroy.bind(buf);
+  let gone = false;
+  buf.destroy = () => {
+    if (!gone) c.live -= desc.size;
+    gone = true;
+    destroy();
+  };
+  return buf;
+}
+
+/** Run `build` (synchronous) and return what it made with the bytes of the buffers it created. */
+export function countingBytes<T>(device: GPUDevice, build: () => T): { value: T; bytes: number } {
+  const before = bufferBytes(device).created;
+  const value = build();
+  return { value, bytes: bufferBytes(device).created - before };
+}
+
 export function createStorageBuffer(device: GPUDevice, label: string, bytes: number, usage = 0): GPUBuffer {
   // Zero-size buffers cannot be bound; a 4-byte minimum keeps empty edges (N = 0) legal.
-  return device.createBuffer({
+  return createGpuBuffer(device, {
     label,
     size: Math.max(16, Math.ceil(bytes / 4) * 4),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | usage,
@@ -51,7 +92,7 @@ export function uploadU32(device: GPUDevice, label: string, data: Uint32Array, u
 export async function readF32(device: GPUDevice, src: GPUBuffer, count: number, offsetElems = 0): Promise<Float32Array> {
   if (count === 0) return new Float32Array(0);
   const bytes = count * 4;
-  const staging = device.createBuffer({ label: `read(${src.label})`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = createGpuBuffer(device, { label: `read(${src.label})`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = device.createCommandEncoder({ label: 'readback' });
   enc.copyBufferToBuffer(src, offsetElems * 4, staging, 0, bytes);
   device.queue.submit([enc.finish()]);

@@ -5,6 +5,8 @@
  * them), so the GPU keeps running. A full ring means the host is behind: acquire() waits for the oldest
  * read (a sync point, and the only one).
  */
+import { createGpuBuffer } from './buffers';
+
 export class StagingRing {
   private slots: { buf: GPUBuffer; busy: Promise<Float32Array> | null }[] = [];
   private next = 0;
@@ -16,7 +18,7 @@ export class StagingRing {
   ) {
     for (let i = 0; i < count; i++) {
       this.slots.push({
-        buf: device.createBuffer({ label: `staging[${i}]`, size: slotBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+        buf: createGpuBuffer(device, { label: `staging[${i}]`, size: slotBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
         busy: null,
       });
     }

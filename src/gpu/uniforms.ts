@@ -2,6 +2,8 @@
  * Uniform packing: f32/u32/i32 scalars in WGSL struct field order. Scalars are 4 bytes with 4-byte
  * alignment, so the struct is the fields back to back, padded to 16 bytes (uniform buffer size rule).
  */
+import { createGpuBuffer } from './buffers';
+
 export type UniformField = ['f32' | 'u32' | 'i32', number];
 
 export function packUniforms(fields: UniformField[]): ArrayBuffer {
@@ -18,7 +20,7 @@ export function packUniforms(fields: UniformField[]): ArrayBuffer {
 
 export function createUniformBuffer(device: GPUDevice, label: string, fields: UniformField[]): GPUBuffer {
   const data = packUniforms(fields);
-  const buf = device.createBuffer({ label, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const buf = createGpuBuffer(device, { label, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buf, 0, data);
   return buf;
 }

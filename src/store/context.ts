@@ -31,12 +31,14 @@ export interface LabContext {
   /** Sweep run messages waiting for the next flush (every FLUSH_MS), and that flush's timer. */
   sweepQueue: FromEngine[];
   flushTimer: ReturnType<typeof setTimeout> | null;
+  /** Per run id: the steps per bucket its kept points are thinned to (thinPoints.ts; absent = 1). */
+  pointBuckets: Map<string, number>;
   /** The last number used in a run, sweep, launch or request id. */
   seq: number;
 }
 
 export function createContext(): LabContext {
-  return { send: () => {}, runTensors: new Map(), importTensors: null, pending: new Map(), sweepOwner: new Map(), sweepQueue: [], flushTimer: null, seq: 0 };
+  return { send: () => {}, runTensors: new Map(), importTensors: null, pending: new Map(), sweepOwner: new Map(), sweepQueue: [], flushTimer: null, pointBuckets: new Map(), seq: 0 };
 }
 
 export type SetLab = StoreApi<LabState>['setState'];

@@ -5,6 +5,7 @@
  */
 import type { AdapterSummary } from '../gpu/device';
 import type { SliceCreator } from './context';
+import { DEFAULT_MEMORY_BUDGET } from '../config/memory';
 
 export type GpuStatus =
   | { state: 'probing' }
@@ -14,16 +15,24 @@ export type GpuStatus =
 export interface NoticesSlice {
   gpu: GpuStatus;
   notices: string[];
+  /** Bytes one run's (or sweep group's) GPU buffers may take in all; the engine refuses bigger ones. */
+  memoryBudget: number;
   setGpu(gpu: GpuStatus): void;
+  setMemoryBudget(bytes: number): void;
   /** Add notices (one state update for several). */
   notify(...texts: string[]): void;
   dismissNotice(i: number): void;
 }
 
-export const createNoticesSlice: SliceCreator<NoticesSlice> = (set) => ({
+export const createNoticesSlice: SliceCreator<NoticesSlice> = (set, _get, ctx) => ({
   gpu: { state: 'probing' },
   notices: [],
+  memoryBudget: DEFAULT_MEMORY_BUDGET,
   setGpu: (gpu) => set({ gpu }),
+  setMemoryBudget: (bytes) => {
+    set({ memoryBudget: bytes });
+    ctx.send({ type: 'memory-budget', bytes });
+  },
   notify: (...texts) => set((s) => ({ notices: [...s.notices, ...texts] })),
   dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, j) => j !== i) })),
 });

@@ -10,6 +10,7 @@ import type { InspectPoint } from '../engine/inspect';
 import { nextId, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
 import { appendInspect } from './inspectHistory';
 import { runLabel } from './runLabel';
+import { keepPoints } from './thinPoints';
 
 export interface RunRecord {
   id: string;
@@ -63,6 +64,7 @@ function setRuns(set: SetLab, get: GetLab, ctx: LabContext, f: (runs: RunRecord[
   set((s) => ({ runs: f(s.runs) }));
   const ids = new Set(get().runs.map((r) => r.id));
   for (const id of ctx.runTensors.keys()) if (!ids.has(id)) ctx.runTensors.delete(id);
+  for (const id of ctx.pointBuckets.keys()) if (!ids.has(id)) ctx.pointBuckets.delete(id);
 }
 
 export const createRunsSlice: SliceCreator<RunsSlice> = (set, get, ctx) => {
@@ -152,7 +154,7 @@ export function receiveRunMessage(m: FromEngine, set: SetLab, get: GetLab, ctx: 
       const last = m.points[m.points.length - 1];
       set((st) => ({
         runs: st.runs.map((r) =>
-          r.id === m.runId ? { ...r, points: [...r.points, ...m.points], status: last ? { ...r.status, step: Math.max(r.status.step, last.step), stepsPerSec: last.stepsPerSec } : r.status } : r,
+          r.id === m.runId ? { ...r, points: keepPoints(ctx.pointBuckets, r.id, r.points, m.points), status: last ? { ...r.status, step: Math.max(r.status.step, last.step), stepsPerSec: last.stepsPerSec } : r.status } : r,
         ),
       }));
       break;

@@ -8,6 +8,7 @@ import { isFinished, type SweepRunRecord } from '../sweep/types';
 import { errorText, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
 import { saveRunWeights } from './persist';
 import { withoutHeat } from './inspectHistory';
+import { keepPoints } from './thinPoints';
 import { patchSweep, persistSweep } from './sweepsSlice';
 
 export const FLUSH_MS = 150;
@@ -35,10 +36,11 @@ export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): v
     sweeps = sweeps.map((s) => (s.id !== sid ? s : { ...s, runs: s.runs.map((r) => (r.runId === runId ? f(r) : r)) }));
   };
   for (const m of msgs) {
-    if (m.type === 'metrics') patchRun(m.runId, (r) => ({ ...r, points: [...r.points, ...m.points] }));
+    if (m.type === 'metrics') patchRun(m.runId, (r) => ({ ...r, points: keepPoints(ctx.pointBuckets, r.runId, r.points, m.points) }));
     else if (m.type === 'inspect') patchRun(m.runId, (r) => ({ ...r, inspect: withoutHeat(m.point) }));
     else if (m.type === 'status') {
       patchRun(m.runId, (r) => ({ ...r, status: m.status }));
+      if (isFinished({ status: m.status }) || m.status.state === 'failed') ctx.pointBuckets.delete(m.runId);
       if (isFinished({ status: m.status }) || m.status.state === 'failed') ended.add(ctx.sweepOwner.get(m.runId)!);
     } else if (m.type === 'sweep-progress' && active?.launchId === m.sweepId) progress = { adapterStepsPerSec: m.adapterStepsPerSec, etaSec: m.etaSec };
     else if (m.type === 'sweep-done' && active?.launchId === m.sweepId) {

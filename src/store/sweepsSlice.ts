@@ -92,7 +92,7 @@ function refusal(get: GetLab, def: SweepDef, base: RunConfig): string[] {
   const errs = gridErrors(def, base);
   if (errs.length) return errs;
   const gpu = get().gpu;
-  const tooBig = limitsError(sweepMemory(buildGrid(def, base)), taskAxes(def, base.task), gpu.state === 'ready' ? gpu.adapter.limits : null);
+  const tooBig = limitsError(sweepMemory(buildGrid(def, base)), taskAxes(def, base.task), gpu.state === 'ready' ? { ...gpu.adapter.limits, budget: get().memoryBudget } : null);
   return tooBig ? [tooBig] : [];
 }
 

@@ -12,10 +12,10 @@
  * maxBufferSize. f32 everywhere; an estimate of that layout, not a measurement.
  */
 import { costOf, stateFloatsPerParam } from '../config/cost';
+import { groupMemory } from '../config/memory';
 import { formatBytes } from '../format';
 import type { RunConfig } from '../config/schema';
 import { groupKey } from '../engine/group';
-import { evalChunkRows } from '../engine/runLayout';
 import { largestAxis } from './grid';
 import type { GridRun, SweepDef } from './types';
 
@@ -56,8 +56,11 @@ function perRun(c: RunConfig, rmax: number): { params: number; activations: numb
 export interface SweepMemory {
   runs: number;
   batches: number;
-  /** Every batch's buffers plus its own copy of the base model and the teacher. */
+  /** Every batch's buffers (src/config/memory.ts groupMemory), summed: batches train one after another. */
   totalBytes: number;
+  /** The biggest batch's buffers, all of which are allocated at once (what the memory budget bounds). */
+  largestGroupBytes: number;
+  largestGroupRuns: number;
   /** The largest single buffer (the biggest batch's runs side by side). */
   largestBufferBytes: number;
   /** Runs of that batch, and its largest buffer per run (to say how many runs fit). */
@@ -69,29 +72,29 @@ export function sweepMemory(runs: readonly GridRun[]): SweepMemory {
   let total = 0;
   const all = batches(runs);
   let largest = { n: 0, buf: 0, per: 0 };
+  let group = { n: 0, bytes: 0 };
   for (const b of all) {
     const rmax = Math.max(...b.map((r) => r.config.r));
     let buf = 0;
     let per = 0;
     for (const { config } of b) {
       const m = perRun(config, rmax);
-      total += m.params + m.activations;
       buf += m.largest;
       per = Math.max(per, m.largest);
     }
-    const c = b[0].config;
-    total += costOf(c).baseParams * F32 * 2 + c.evalSize * c.dIn * F32;
-    // the eval pass's own forward buffers: z, a, h per layer, for chunks longer than the batch
-    const chunk = evalChunkRows(c.batch, c.evalSize, b.length, Math.max(c.width, c.dIn, c.dOut));
-    if (chunk > c.batch) total += b.length * chunk * ((c.layers + 1) * 2 * c.width + (c.mode === 'lora' ? c.targets.length * rmax : 0)) * F32;
+    const bytes = groupMemory(b.map((r) => r.config)).totalBytes;
+    total += bytes;
+    if (bytes > group.bytes) group = { n: b.length, bytes };
     if (buf > largest.buf) largest = { n: b.length, buf, per };
   }
-  return { runs: runs.length, batches: all.length, totalBytes: total, largestBufferBytes: largest.buf, largestBatchRuns: largest.n, perRunBufferBytes: largest.per };
+  return { runs: runs.length, batches: all.length, totalBytes: total, largestGroupBytes: group.bytes, largestGroupRuns: group.n, largestBufferBytes: largest.buf, largestBatchRuns: largest.n, perRunBufferBytes: largest.per };
 }
 
 export interface BufferLimits {
   maxStorageBufferBindingSize: number;
   maxBufferSize: number;
+  /** Bytes one batch's buffers may take in all (the page's memory budget); none: unbounded. */
+  budget?: number;
 }
 
 /**
@@ -102,7 +105,14 @@ export function limitsError(mem: SweepMemory, def: SweepDef, limits: BufferLimit
   if (!limits) return null;
   const cap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const which = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
-  if (mem.largestBufferBytes <= cap) return null;
+  if (mem.largestBufferBytes <= cap) {
+    if (limits.budget === undefined || mem.largestGroupBytes <= limits.budget) return null;
+    const big = largestAxis(def);
+    const fit = Math.max(1, Math.floor((limits.budget / mem.largestGroupBytes) * mem.largestGroupRuns));
+    return mem.largestGroupRuns > 1
+      ? `The sweep trains ${mem.largestGroupRuns} runs together, which need ${formatBytes(mem.largestGroupBytes)} in all, over the memory budget of ${formatBytes(limits.budget)}. Shrink the ${big.name} axis (${big.count} values): about ${fit} runs fit in one batch.`
+      : `One run needs ${formatBytes(mem.largestGroupBytes)} in all, over the memory budget of ${formatBytes(limits.budget)}: lower the batch size or width in the settings.`;
+  }
   if (mem.perRunBufferBytes > cap) return `One run alone needs a ${formatBytes(mem.perRunBufferBytes)} buffer, over this GPU's ${which} of ${formatBytes(cap)}: lower the batch size or width in the settings.`;
   const fit = Math.max(1, Math.floor(cap / mem.perRunBufferBytes));
   const big = largestAxis(def);

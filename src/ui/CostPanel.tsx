@@ -1,5 +1,7 @@
 /** What the current settings cost, next to full fine-tuning (FFT) of the same layers. */
+import { useMemo } from 'react';
 import { costOf } from '../config/cost';
+import { groupMemory, limitsProblem } from '../config/memory';
 import { LM_CELLS } from '../config/schema';
 import { formatBytes, percent } from '../format';
 import { useLab } from '../store/store';
@@ -14,6 +16,12 @@ export function CostPanel() {
   const sps = run ? liveProgress(run).stepsPerSec : 0;
   const c = costOf(config);
   const lora = config.mode === 'lora';
+  const gpu = useLab((s) => s.gpu);
+  const budget = useLab((s) => s.memoryBudget);
+  const mem = useMemo(() => groupMemory([config]), [config]);
+  const problem = gpu.state === 'ready' ? limitsProblem([config], { ...gpu.adapter.limits, budget }, mem) : null;
+  // what the current run's trainer allocated, when it was built from these settings
+  const allocated = run && run.config === config ? run.status.gpuBytes : undefined;
   // In FFT mode the settings are the FFT column, so it is shown once.
   const rows: [string, string, string, string][] = [
     ['trainable', 'Trainable parameters', count(c.trainableParams), count(c.fft.trainableParams)],
@@ -43,6 +51,15 @@ export function CostPanel() {
           ))}
         </tbody>
       </table>
+      <p className="note" data-testid="gpu-memory" data-estimate={mem.totalBytes} data-allocated={allocated ?? ''}>
+        GPU memory (estimate): <strong>{formatBytes(mem.totalBytes)}</strong>, largest buffer {formatBytes(mem.largest.bytes)}
+        {allocated !== undefined && <> · allocated by the current run: {formatBytes(allocated)}</>}
+      </p>
+      {problem && (
+        <p className="note error" role="alert" data-testid="memory-problem">
+          {problem}
+        </p>
+      )}
       <p className="note">
         {c.lm ? (
           <>Adapted projections: {config.lmTargets.length} of {LM_CELLS}; frozen base model (tiny Llama, byte vocabulary) {count(c.baseParams)} parameters.</>

@@ -3,7 +3,7 @@
  * kept in the store, with a legend of their settings. The raw logged points are exposed as JSON in
  * `data-series` for tests (what is drawn is smoothed and downsampled, see chartData.ts).
  */
-import { useMemo, useRef } from 'react';
+import { useDeferredValue, useMemo, useRef } from 'react';
 import { CartesianGrid, Line, LineChart, XAxis, YAxis } from 'recharts';
 import { configToQuery } from '../config/url';
 import { isActive, useLab, type RunRecord } from '../store/store';
@@ -11,7 +11,9 @@ import { assignColours, liveProgress, lossUnit, runCurves, runTitle, seriesJson,
 import { fmtNum, fmtTick, logTicks } from '../format';
 
 export function LossChart() {
-  const all = useLab((s) => s.runs);
+  // deferred: the chart redraws in a background (interruptible, time-sliced) render, so a batch of
+  // logged points never holds the main thread for a whole chart render
+  const all = useDeferredValue(useLab((s) => s.runs));
   const task = useLab((s) => s.config.task);
   // the chart compares runs of the task on the page (a toy loss and bits per byte share no axis)
   const runs = useMemo(() => all.filter((r) => r.config.task === task), [all, task]);

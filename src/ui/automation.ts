@@ -8,6 +8,8 @@
  *                                                 and its weights arrived; onProgress(point) per log step
  *   await loraLab.exportBundle(runId)          -> { name, base64 } the export zip (as the Export button)
  *   await loraLab.sweep(config, def, { onProgress }) -> a finished sweep as JSON and CSV (automationSweep.ts)
+ *   loraLab.feedMetrics(runId, points)         -> applies logged points to a run as if the engine sent them
+ *                                                 (tests of long runs: the store's and the chart's load)
  *   loraLab.version                            -> LoRA Lab's version
  * Everything crossing the page boundary is plain JSON (Playwright serialises it), hence base64.
  */
@@ -31,6 +33,7 @@ export interface LoraLabApi {
   train(config: unknown, opts?: { onProgress?: (p: MetricPoint & { steps: number }) => void }): Promise<TrainResult>;
   exportBundle(runId: string): Promise<{ name: string; base64: string }>;
   sweep(config: unknown, def: unknown, opts?: { onProgress?: (p: { done: number; total: number }) => void }): Promise<SweepResult>;
+  feedMetrics(runId: string, points: MetricPoint[]): void;
 }
 
 declare global {
@@ -103,6 +106,7 @@ const api: LoraLabApi = {
     await api.ready();
     return runSweep(config, def, opts);
   },
+  feedMetrics: (runId, points) => useLab.getState().receive({ type: 'metrics', runId, points }),
 };
 
 /** Install the API on window (once, at start-up). */

@@ -1,7 +1,8 @@
 /**
  * From runs in the store to what the loss chart draws: pure functions, unit-tested.
- * Raw logged points stay untouched in the store (and in the chart's data-series attribute, for tests);
- * what is drawn is smoothed (de-biased EMA), clipped, stripped of non-finite values and downsampled.
+ * The logged points the store keeps (thinned as they arrive, store/thinPoints.ts) are all in the chart's
+ * data-series attribute, for tests; what is drawn is smoothed (de-biased EMA), clipped, stripped of
+ * non-finite values and downsampled.
  */
 import { emaSmooth } from '../metrics/ema';
 import type { RunRecord } from '../store/store';

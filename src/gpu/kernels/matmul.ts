@@ -7,6 +7,7 @@ import { getPipeline } from '../pipelines';
 import type { MatmulShape } from '../../ref/matmul';
 import { makeBindGroup, type BufferRef, type Dispatch } from '../dispatch';
 import { createUniformBuffer } from '../uniforms';
+import { createGpuBuffer } from '../buffers';
 import { ceilDiv, MAX_WORKGROUPS_PER_DIM } from '../util';
 import { isSoftwareDevice } from '../device';
 
@@ -115,7 +116,7 @@ const dummyBias = new WeakMap<GPUDevice, GPUBuffer>();
 function noBias(device: GPUDevice): GPUBuffer {
   let buf = dummyBias.get(device);
   if (!buf) {
-    buf = device.createBuffer({ label: 'matmul.noBias', size: 16, usage: GPUBufferUsage.STORAGE });
+    buf = createGpuBuffer(device, { label: 'matmul.noBias', size: 16, usage: GPUBufferUsage.STORAGE });
     dummyBias.set(device, buf);
   }
   return buf;

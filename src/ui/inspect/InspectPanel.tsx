@@ -5,7 +5,7 @@
  * selector) its update's spectrum, agreement with the true change, effective rank, dynamics and heatmap.
  * Reads the store only; the module selection is this panel's own state.
  */
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import type { RunConfig } from '../../config/schema';
 import type { ModuleInspect } from '../../engine/inspect';
 import { useLab, type RunRecord } from '../../store/store';
@@ -32,8 +32,9 @@ function shownRun(s: { runs: RunRecord[]; currentId: string | null; config: RunC
 
 export function InspectPanel() {
   const config = useLab((s) => s.config);
-  const run = useLab(shownRun);
-  const runs = useLab((s) => s.runs);
+  // deferred, like the loss chart: the five charts redraw in a background (time-sliced) render
+  const run = useDeferredValue(useLab(shownRun));
+  const runs = useDeferredValue(useLab((s) => s.runs));
   const points = runInspect(run);
   const layout = useMemo(() => modelLayout(config), [config]);
   // the run's own modules when it has data (its settings may differ from the page's now), else the drawing's
@@ -51,6 +52,28 @@ export function InspectPanel() {
   const last = points[points.length - 1];
   const toy = (run?.config.task ?? config.task) === 'toy';
   const file = fileStem(run ? `${run.id}-${run.label}` : 'model');
+  const trueRank = toy ? (run?.config.trueRank ?? config.trueRank) : undefined;
+  // the runs change with every batch of logged points, the inspections only a few times a second: the
+  // views (five charts) are rebuilt only when what they draw changed
+  const found = module === null ? undefined : fftReference(runs, run, module);
+  const refM = found?.m;
+  const refLabel = found?.label;
+  const views = useMemo(() => {
+    if (module === null) return null;
+    const reference = refM && refLabel ? { label: refLabel, m: refM } : undefined;
+    return (
+      <div className="inspect-grid">
+        <SpectrumChart points={points} module={module} file={file} toy={toy} reference={reference} />
+        <EffRankChart points={points} module={module} file={file} toy={toy} trueRank={trueRank} />
+        <AgreementChart points={points} module={module} file={file} toy={toy} />
+        <DynamicsChart points={points} module={module} file={file} toy={toy} />
+        <DeltaHeatmap points={points} module={module} file={file} />
+      </div>
+    );
+  }, [points, module, file, toy, trueRank, refM, refLabel]);
+  const storyText = story(config);
+  // (pick only calls setters, so the memo need not follow it)
+  const diagram = useMemo(() => <ModelDiagram layout={layout} selected={module} onSelect={pick} file={file} story={storyText} />, [layout, module, file, storyText]);
   return (
     <section className="inspect" aria-labelledby="inspect-title" data-testid="inspect-panel" data-run-id={run?.id ?? ''}>
       <div className="inspect-head">
@@ -73,7 +96,7 @@ export function InspectPanel() {
           </span>
         )}
       </div>
-      <ModelDiagram layout={layout} selected={module} onSelect={pick} file={file} story={story(config)} />
+      {diagram}
       {module === null ? (
         <p className="empty-note">Nothing is trained with these settings: pick target layers to adapt.</p>
       ) : points.length === 0 ? (
@@ -81,13 +104,7 @@ export function InspectPanel() {
           {run ? 'No inspection of this run’s weights yet: it arrives with its logged steps.' : 'Press Train:'} At each logged step the worker reads the trained weights back and the views appear here: the update’s singular values{toy ? ' against the true change’s' : ''}, its effective rank, {toy ? 'its agreement with the true directions, ' : ''}the growth of A and B, and a heatmap of ΔW.
         </p>
       ) : (
-        <div className="inspect-grid">
-          <SpectrumChart points={points} module={module} file={file} toy={toy} reference={fftReference(runs, run, module)} />
-          <EffRankChart points={points} module={module} file={file} toy={toy} trueRank={toy ? (run?.config.trueRank ?? config.trueRank) : undefined} />
-          <AgreementChart points={points} module={module} file={file} toy={toy} />
-          <DynamicsChart points={points} module={module} file={file} toy={toy} />
-          <DeltaHeatmap points={points} module={module} file={file} />
-        </div>
+        views
       )}
     </section>
   );

@@ -15,7 +15,8 @@ import { AxisEditors } from './AxisEditors';
 /** The adapter's buffer limits, when the engine has an adapter. */
 function useLimits() {
   const gpu = useLab((s) => s.gpu);
-  return gpu.state === 'ready' ? gpu.adapter.limits : null;
+  const budget = useLab((s) => s.memoryBudget);
+  return useMemo(() => (gpu.state === 'ready' ? { ...gpu.adapter.limits, budget } : null), [gpu, budget]);
 }
 
 /** One click: the preset's settings (on its task) and sweep, then run it. */

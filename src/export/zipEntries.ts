@@ -8,8 +8,8 @@
  * what is left of the cap is refused before anything is allocated, and a stream that inflates past its
  * declared size (a lying header, a zip bomb) is stopped after at most one chunk's worth of output. Refused, each
  * with a message naming the entry: names that are absolute or climb out with `..`, two entries with the
- * same name, encryption, Zip64, methods other than stored (0) and deflate (8), sizes that disagree with
- * the data, and anything structurally broken.
+ * same name, encryption, Zip64, methods other than stored (0) and deflate (8), sizes or a CRC-32 that
+ * disagree with the data, and anything structurally broken.
  */
 import { Inflate } from 'fflate';
 
@@ -22,8 +22,21 @@ export interface ZipEntryInfo {
 
 export class ZipError extends Error {}
 
-/** Compressed bytes pushed to the inflater at a time: deflate expands 32 KiB to at most ~33 MiB. */
-const CHUNK = 32 * 1024;
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 (ISO 3309, the polynomial zip uses), of `data`. */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Compressed bytes pushed to the inflater at a time: deflate expands 4 KiB to at most ~4.2 MB. */
+const CHUNK = 4 * 1024;
 
 export function zipEntries(bytes: Uint8Array, zipName: string, wanted: (name: string) => boolean, cap: number): Record<string, Uint8Array> {
   const fail = (problem: string): never => {
@@ -53,6 +66,7 @@ export function zipEntries(bytes: Uint8Array, zipName: string, wanted: (name: st
     if (u32(o) !== 0x02014b50) fail(`not a readable zip file (central directory entry ${i + 1} is damaged)`);
     const flags = u16(o + 8);
     const method = u16(o + 10);
+    const crc = u32(o + 16);
     const size = u32(o + 20);
     const originalSize = u32(o + 24);
     const nameLen = u16(o + 28);
@@ -60,7 +74,7 @@ export function zipEntries(bytes: Uint8Array, zipName: string, wanted: (name: st
     if (o + 46 + nameLen > bytes.length) fail('not a readable zip file (cut short)');
     const name = new TextDecoder().decode(bytes.subarray(o + 46, o + 46 + nameLen));
     o += 46 + nameLen + u16(o + 30) + u16(o + 32);
-    const what = `entry ${JSON.stringify(name)}`;
+    const what = `entry "${name}"`;
     if (/^([/\\]|[A-Za-z]:)/.test(name)) fail(`${what} has an absolute path`);
     if (name.split(/[/\\]/).includes('..')) fail(`${what} climbs out of the zip with ".."`);
     if (names.has(name)) fail(`${what} appears twice; which one is the adapter is ambiguous`);
@@ -75,7 +89,9 @@ export function zipEntries(bytes: Uint8Array, zipName: string, wanted: (name: st
     const start = local + 30 + u16(local + 26) + u16(local + 28);
     if (start + size > bytes.length) fail(`${what}: its ${size} compressed bytes run past the end of the zip`);
     const data = bytes.subarray(start, start + size);
-    out[name] = method === 0 ? (size === originalSize ? data.slice() : fail(`${what} is stored with ${size} bytes but declares ${originalSize}`)) : inflateCapped(data, originalSize, what, fail);
+    const file = method === 0 ? (size === originalSize ? data.slice() : fail(`${what} is stored with ${size} bytes but declares ${originalSize}`)) : inflateCapped(data, originalSize, what, fail);
+    if (crc32(file) !== crc) fail(`${what} is damaged (its CRC-32 does not match its data)`);
+    out[name] = file;
   }
   return out;
 }

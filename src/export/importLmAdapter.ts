@@ -43,7 +43,9 @@ export function importLmAdapterFiles(files: readonly NamedFile[], shape: LlamaSh
 
 function importFrom(cfgFile: NamedFile, modelFile: NamedFile, shape: LlamaShape): ImportedLmAdapter {
   // PEFT's default target_modules for a llama model, when the config leaves them out
-  const peft = parsePeftConfig(cfgFile, { layers: true, defaultTargets: ['q_proj', 'v_proj'] });
+  const parsed = parsePeftConfig(cfgFile, { layers: true, defaultTargets: ['q_proj', 'v_proj'] });
+  // PEFT expands "all-linear" to every linear module but the output layer: every projection
+  const peft = parsed.target_modules === 'all-linear' ? { ...parsed, target_modules: [...MODULE_TYPES] } : parsed;
   const failCfg = (problem: string): never => {
     throw new ImportError(`${cfgFile.name}: ${problem}`);
   };

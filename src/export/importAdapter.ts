@@ -52,6 +52,8 @@ function fromMetadata(st: SafetensorsFile, current: RunConfig, file: string): Pa
 export function importAdapter(files: readonly NamedFile[], current: RunConfig): ImportedAdapter {
   const { config: cfgFile, model: modelFile } = adapterFiles(files);
   const peft = parsePeftConfig(cfgFile);
+  // the toy MLP is a plain nn.Module: a task type makes PEFT wrap it for a transformers model's inputs
+  if (peft.task_type !== null) throw new ImportError(`${cfgFile.name}: task_type is ${JSON.stringify(peft.task_type)}; the toy MLP takes adapters with task_type null (a plain PyTorch module)`);
   const st = readAdapterModel(modelFile);
   // First: an export from another base model gets the message that says which settings to change.
   const restored = fromMetadata(st, current, modelFile.name);
@@ -84,10 +86,12 @@ export function importAdapter(files: readonly NamedFile[], current: RunConfig): 
     factors.set(i, f);
   }
   if (factors.size === 0) fail('holds no LoRA tensors');
-  for (const [i, f] of factors) if (!f.A || !f.B) fail(`${desc.modules[i].name} has lora_${f.A ? 'B' : 'A'}.weight missing (every adapted module needs both factors)`);
+  for (const [i, f] of factors) if (!f.A || !f.B) fail(`tensor base_model.model.${desc.modules[i].name}.lora_${f.A ? 'B' : 'A'}.weight is missing (every adapted module needs both factors)`);
 
   const layers = [...factors.keys()].sort((a, b) => a - b);
   const matches = targetMatcher(peft.target_modules, cfgFile.name);
+  // PEFT tries to adapt every module a regex matches, and refuses containers such as the ModuleList
+  if (typeof peft.target_modules === 'string' && matches('layers')) throw new ImportError(`${cfgFile.name}: target_modules ${JSON.stringify(peft.target_modules)} also matches the module list "layers", which PEFT cannot adapt`);
   const name = (i: number) => desc.modules[i].name;
   const unmatched = layers.find((i) => !matches(name(i)));
   if (unmatched !== undefined) throw new ImportError(`${cfgFile.name}: target_modules ${JSON.stringify(peft.target_modules)} does not name ${name(unmatched)}, which ${modelFile.name.split('/').pop()} adapts`);

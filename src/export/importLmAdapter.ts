@@ -42,7 +42,10 @@ export function importLmAdapterFiles(files: readonly NamedFile[], shape: LlamaSh
 }
 
 function importFrom(cfgFile: NamedFile, modelFile: NamedFile, shape: LlamaShape): ImportedLmAdapter {
-  const peft = parsePeftConfig(cfgFile, { layers: true });
+  // PEFT's default target_modules for a llama model, when the config leaves them out
+  const parsed = parsePeftConfig(cfgFile, { layers: true, defaultTargets: ['q_proj', 'v_proj'] });
+  // PEFT expands "all-linear" to every linear module but the output layer: every projection
+  const peft = parsed.target_modules === 'all-linear' ? { ...parsed, target_modules: [...MODULE_TYPES] } : parsed;
   const failCfg = (problem: string): never => {
     throw new ImportError(`${cfgFile.name}: ${problem}`);
   };
@@ -54,6 +57,14 @@ function importFrom(cfgFile: NamedFile, modelFile: NamedFile, shape: LlamaShape)
   // The modules PEFT would wrap in LoRA layers, in forward order.
   const all = llamaLinears(shape, { types: [], layers: [], mode: 'lora' });
   const matches = targetMatcher(peft.target_modules, cfgFile.name);
+  // PEFT tries to adapt every module a regex matches: the containers, norms and the embedding are no
+  // projections (PEFT refuses them, or adapts the embedding with factors the file cannot hold)
+  if (typeof peft.target_modules === 'string') {
+    const perLayer = ['', '.self_attn', '.mlp', '.mlp.act_fn', '.input_layernorm', '.post_attention_layernorm'];
+    const others = ['model', 'model.embed_tokens', 'model.layers', 'model.norm', 'model.rotary_emb', ...Array.from({ length: shape.layers }, (_, l) => perLayer.map((p) => `model.layers.${l}${p}`)).flat()];
+    const hit = others.find(matches);
+    if (hit !== undefined) failCfg(`target_modules ${JSON.stringify(peft.target_modules)} also matches ${hit}, which is no projection LoRA Lab can adapt`);
+  }
   if (Array.isArray(peft.target_modules)) {
     const unknown = peft.target_modules.find((t) => !all.some((m) => m.name === t || m.name.endsWith(`.${t}`)));
     if (unknown !== undefined) failCfg(`target_modules names ${JSON.stringify(unknown)}, which is no module of the base model (its projections are ${MODULE_TYPES.join(', ')})`);

@@ -60,26 +60,47 @@ export function parseCsv(text: string): string[][] {
       row.push(cell), rows.push(row), (row = []), (cell = '');
     } else cell += ch;
   }
+  if (quoted) throw new Error('CSV: a quoted cell is never closed (the file is cut short?)');
   if (cell !== '' || row.length) row.push(cell), rows.push(row);
   return rows;
 }
 
+/** A number as String(x) writes it (and the exponent forms), or NaN / Infinity / -Infinity; nothing else. */
+const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^(NaN|-?Infinity)$/;
+const RUN_STATES: readonly RunRow['state'][] = ['pending', 'building', 'running', 'paused', 'done', 'diverged', 'collapsed', 'stopped', 'failed'];
+
 /** CSV text -> run rows (the inverse of rowsToCsv); throws with a message naming the row and column. */
 export function csvToRows(text: string): RunRow[] {
+  // rowsToCsv ends every row with a newline: a file that does not was cut inside its last row
+  if (text !== '' && !text.endsWith('\n')) throw new Error('CSV: the file ends inside a row (cut short?)');
   const [head, ...body] = parseCsv(text);
   if (!head || head.join(',') !== CSV_COLUMNS.join(',')) throw new Error('not a LoRA Lab sweep CSV: the header row differs');
+  const ids = new Set<string>();
   return body.map((cells, i) => {
-    if (cells.length !== head.length) throw new Error(`CSV row ${i + 2}: ${cells.length} cells, expected ${head.length}`);
+    const where = `CSV row ${i + 2}`;
+    if (cells.length !== head.length) throw new Error(`${where}: ${cells.length} cells, expected ${head.length}`);
     const get = (k: string) => cells[head.indexOf(k)];
+    const number = (k: string, s = get(k)): number => {
+      if (!NUMBER.test(s)) throw new Error(`${where}: ${k} must be a number (got ${JSON.stringify(s)})`);
+      return Number(s);
+    };
     const raw: Record<string, unknown> = {};
     for (const f of FIELDS) {
       const s = get(f.key);
-      raw[f.key] = f.type === 'intList' ? s.split(',').map(Number) : f.type === 'enum' ? s : f.type === 'bool' ? s === 'true' : Number(s);
+      if (f.type === 'bool' && s !== 'true' && s !== 'false') throw new Error(`${where}: ${f.key} must be true or false (got ${JSON.stringify(s)})`);
+      raw[f.key] = f.type === 'intList' ? (s === '' ? [] : s.split(',').map((x) => number(f.key, x))) : f.type === 'enum' ? s : f.type === 'bool' ? s === 'true' : number(f.key, s);
     }
     const { config, errors } = validateConfig(raw);
-    if (errors.length) throw new Error(`CSV row ${i + 2}: ${errors[0]}`);
+    if (errors.length) throw new Error(`${where}: ${errors[0]}`);
+    const runId = get('runId');
+    if (runId === '' || ids.has(runId)) throw new Error(`${where}: runId ${JSON.stringify(runId)} is empty or repeated`);
+    ids.add(runId);
+    const state = get('state') as RunRow['state'];
+    if (!RUN_STATES.includes(state)) throw new Error(`${where}: state must be one of ${RUN_STATES.join(', ')} (got ${JSON.stringify(state)})`);
     const d = get('divergedStep');
-    return { runId: get('runId'), state: get('state') as RunRow['state'], config, finalLoss: Number(get('finalLoss')), bestLoss: Number(get('bestLoss')), evalLoss: Number(get('evalLoss')), pretrainEvalLoss: Number(get('pretrainEvalLoss')), divergedStep: d === '' ? null : Number(d), stepsPerSec: Number(get('stepsPerSec')) };
+    const divergedStep = d === '' ? null : number('divergedStep');
+    if (divergedStep !== null && !Number.isInteger(divergedStep)) throw new Error(`${where}: divergedStep must be an integer or empty (got ${JSON.stringify(d)})`);
+    return { runId, state, config, finalLoss: number('finalLoss'), bestLoss: number('bestLoss'), evalLoss: number('evalLoss'), pretrainEvalLoss: number('pretrainEvalLoss'), divergedStep, stepsPerSec: number('stepsPerSec') };
   });
 }
 
@@ -88,7 +109,12 @@ export function csvToRows(text: string): RunRow[] {
 
 type Json = number | string | boolean | null | Json[] | { [k: string]: Json };
 const enc = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
-const dec = (x: unknown): number => (typeof x === 'number' ? x : x === 'NaN' || x === 'Infinity' || x === '-Infinity' ? Number(x) : NaN);
+/** A number, or one of the strings enc writes for non-finite numbers; anything else is refused. */
+const dec = (x: unknown, where = 'sweep file'): number => {
+  if (typeof x === 'number') return x;
+  if (x === 'NaN' || x === 'Infinity' || x === '-Infinity') return Number(x);
+  throw new Error(`${where}: ${JSON.stringify(x)} is not a number`);
+};
 
 /**
  * Points as arrays: [step, loss, evalLoss | null, gradNorm, lr, stepsPerSec, divergedStep], and for a
@@ -102,11 +128,12 @@ function encPoint(p: MetricPoint): (number | string | null | (number | string)[]
 
 function decPoint(a: unknown, where: string): MetricPoint {
   if (!Array.isArray(a) || (a.length !== 7 && a.length !== 8)) throw new Error(`${where}: a point must be [step, loss, evalLoss, gradNorm, lr, stepsPerSec, divergedStep] (and evalLosses)`);
-  const p: MetricPoint = { step: dec(a[0]), loss: dec(a[1]), gradNorm: dec(a[3]), lr: dec(a[4]), stepsPerSec: dec(a[5]), divergedStep: dec(a[6]) };
-  if (a[2] !== null) p.evalLoss = dec(a[2]);
+  const d = (x: unknown) => dec(x, where);
+  const p: MetricPoint = { step: d(a[0]), loss: d(a[1]), gradNorm: d(a[3]), lr: d(a[4]), stepsPerSec: d(a[5]), divergedStep: d(a[6]) };
+  if (a[2] !== null) p.evalLoss = d(a[2]);
   if (a.length === 8) {
     if (!Array.isArray(a[7])) throw new Error(`${where}: evalLosses must be a list`);
-    p.evalLosses = a[7].map(dec);
+    p.evalLosses = a[7].map(d);
   }
   if (!Number.isInteger(p.step) || !Number.isInteger(p.divergedStep)) throw new Error(`${where}: step and divergedStep must be integers`);
   return p;
@@ -153,9 +180,9 @@ function decStatus(raw: unknown, where: string): RunStatus | null {
   if (raw === null) return null;
   const o = raw as Record<string, unknown>;
   if (typeof o !== 'object' || !STATES.includes(o.state as RunState)) throw new Error(`${where}: status.state must be one of ${STATES.join(', ')}`);
-  const s: RunStatus = { state: o.state as RunState, step: dec(o.step), stepsPerSec: dec(o.stepsPerSec) };
-  if (o.divergedStep !== undefined) s.divergedStep = dec(o.divergedStep);
-  if (o.finalLoss !== undefined) s.finalLoss = dec(o.finalLoss);
+  const s: RunStatus = { state: o.state as RunState, step: dec(o.step, `${where}: status.step`), stepsPerSec: dec(o.stepsPerSec, `${where}: status.stepsPerSec`) };
+  if (o.divergedStep !== undefined) s.divergedStep = dec(o.divergedStep, `${where}: status.divergedStep`);
+  if (o.finalLoss !== undefined) s.finalLoss = dec(o.finalLoss, `${where}: status.finalLoss`);
   if (typeof o.message === 'string') s.message = o.message;
   return s;
 }

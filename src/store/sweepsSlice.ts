@@ -56,11 +56,16 @@ export interface SweepsSlice {
 
 export const calibrationKey = (c: RunConfig) => JSON.stringify({ ...c, lr: 0, seed: 0 });
 
-/** Unfinished runs start over: their partial points are dropped. */
+/**
+ * Unfinished runs start over: their partial points are dropped. So does a run that ended early (diverged,
+ * collapsed) in a batch that was cut off: its weights come only at the batch's end, and training it again
+ * with the rest of its batch keeps every batch as it was, so a resumed sweep gives the same numbers, bit
+ * for bit, as one never cut off. (An imported sweep has no weights: its finished runs stay.)
+ */
 const unfinishedCleared = (rec: SweepRecord, state: SweepRecord['state']): SweepRecord => ({
   ...rec,
   state,
-  runs: rec.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [], hasWeights: false, inspect: undefined })),
+  runs: rec.runs.map((r) => (isFinished(r) && (r.hasWeights || rec.state === 'imported') ? r : { ...r, status: null, points: [], hasWeights: false, inspect: undefined })),
 });
 
 /** Write a sweep to IndexedDB; a failure is a notice. */

@@ -15,7 +15,7 @@ export interface NoticesSlice {
   gpu: GpuStatus;
   notices: string[];
   setGpu(gpu: GpuStatus): void;
-  /** Add notices (one state update for several). */
+  /** Add notices (one state update for several); one already shown is not shown twice. */
   notify(...texts: string[]): void;
   dismissNotice(i: number): void;
 }
@@ -24,6 +24,6 @@ export const createNoticesSlice: SliceCreator<NoticesSlice> = (set) => ({
   gpu: { state: 'probing' },
   notices: [],
   setGpu: (gpu) => set({ gpu }),
-  notify: (...texts) => set((s) => ({ notices: [...s.notices, ...texts] })),
+  notify: (...texts) => set((s) => ({ notices: [...s.notices, ...texts.filter((t, i) => !s.notices.includes(t) && texts.indexOf(t) === i)] })),
   dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, j) => j !== i) })),
 });

@@ -151,6 +151,7 @@ test('a sweep interrupted by a reload and resumed is bit-identical to the same s
   const cut = await page.evaluate(([c, d]) => window.loraLab!.sweep(c, d), [CONFIG, DEF] as const).catch(() => null); // ends with the reload
   expect(cut).toBeNull();
   await reloaded;
+  const t2 = Date.now();
   const atReload = await page.evaluate(() => sessionStorage.getItem('e2e-cut-at'));
   expect(atReload).toBe('3 finished, 2 with weights');
   const cutId = (await keptSweeps(page))[1].id;
@@ -158,6 +159,7 @@ test('a sweep interrupted by a reload and resumed is bit-identical to the same s
   const item = page.getByTestId('sweep-list').locator(`li[data-sweep-id="${cutId}"]`);
   await expect(item).toHaveAttribute('data-state', 'interrupted');
   await expect(page.getByRole('button', { name: 'Run sweep' })).toBeEnabled({ timeout: 60_000 });
+  const t3 = Date.now();
   await item.getByRole('button', { name: 'Resume' }).click();
   await expect(item).toHaveAttribute('data-state', 'done', { timeout: SWEEP_TIMEOUT });
   await expect.poll(async () => (await keptSweeps(page))[1].runs.filter((r) => r.weights).length, { timeout: 30_000 }).toBe(4);
@@ -170,7 +172,7 @@ test('a sweep interrupted by a reload and resumed is bit-identical to the same s
   const vb = new Map(values(b));
   const differ = va.filter(([k, v]) => vb.get(k) !== v).map(([k, v]) => `${k}: ${v} vs ${vb.get(k) ?? 'missing'}`);
   console.log(
-    `resume exact: runs ${states.join(', ')}; cut with ${atReload} of 4 runs kept; ${va.length} values compared bit for bit (losses, metrics, weights), ${differ.length} differ${differ.length ? `; first: ${differ.slice(0, 3).join('; ')}` : ''}; uninterrupted sweep ${t1 - t0} ms, cut + resumed ${Date.now() - t1} ms`,
+    `resume exact: runs ${states.join(', ')}; cut with ${atReload} of 4 runs kept; ${va.length} values compared bit for bit (losses, metrics, weights), ${differ.length} differ${differ.length ? `; first: ${differ.slice(0, 3).join('; ')}` : ''}; uninterrupted sweep ${t1 - t0} ms, cut ${t2 - t1} ms, page back ${t3 - t2} ms, resumed ${Date.now() - t3} ms`,
   );
   expect(vb.size).toBe(va.length);
   expect(differ.length).toBe(0);

@@ -37,7 +37,7 @@ async function series(page: Page): Promise<Series[]> {
   return JSON.parse((await page.getByTestId('mua-chart').getAttribute('data-series')) ?? '[]');
 }
 
-/** Finished runs of the sweep stored in IndexedDB (-1 while there is none), read in the page. */
+/** Finished runs of the sweep stored in IndexedDB with their weights (-1 while there is none), read in the page. */
 function storedProgress(page: Page): Promise<number> {
   return page.evaluate(
     () =>
@@ -50,9 +50,10 @@ function storedProgress(page: Page): Promise<number> {
           const get = db.transaction('sweeps', 'readonly').objectStore('sweeps').getAll();
           get.onerror = () => resolve(-1);
           get.onsuccess = () => {
-            const rec = get.result[0] as { runs: { status: { state: string } | null }[] } | undefined;
+            const rec = get.result[0] as { runs: { status: { state: string } | null; hasWeights?: boolean }[] } | undefined;
             db.close();
-            resolve(rec ? rec.runs.filter((r) => ['done', 'diverged', 'collapsed'].includes(r.status?.state ?? '')).length : -1);
+            // a run kept without its weights (its batch was cut off) is trained again on resume
+            resolve(rec ? rec.runs.filter((r) => r.hasWeights && ['done', 'diverged', 'collapsed'].includes(r.status?.state ?? '')).length : -1);
           };
         };
       }),

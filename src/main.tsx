@@ -6,6 +6,7 @@ import { applyEngineMessage, useLab } from './store/store';
 import { startUrlSync } from './ui/urlSync';
 import { startSweepUrlSync } from './ui/sweep/sweepUrlSync';
 import { startKeepingRuns } from './store/keepRuns';
+import { hasIndexedDb } from './store/persist';
 import './ui/app.css';
 
 // One engine for the page's lifetime: the store's actions post to it, its messages flow into the store.
@@ -15,6 +16,7 @@ useLab.getState().connect(engine.send); // asks the engine for its GPU
 startSweepUrlSync(); // takes the sweep.* keys out of the link first, writes them back after
 startUrlSync();
 // Finished runs and sweeps are kept in IndexedDB: put them back, then keep every run that ends.
+if (!hasIndexedDb()) useLab.getState().notify('This browser gives the page no storage (IndexedDB; a private window?): runs and sweeps will not be kept after a reload.');
 startKeepingRuns(useLab);
 void useLab.getState().hydrateSweeps();
 

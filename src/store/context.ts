@@ -35,10 +35,17 @@ export interface LabContext {
   pointBuckets: Map<string, number>;
   /** The last number used in a run, sweep, launch or request id. */
   seq: number;
+  /**
+   * Random letters of this store, in every run and sweep id: two tabs share IndexedDB, and their
+   * clocks and counters alike can agree, so time and a count alone could give both tabs the same id
+   * (and one tab's record would overwrite the other's).
+   */
+  tag: string;
 }
 
 export function createContext(): LabContext {
-  return { send: () => {}, runTensors: new Map(), importTensors: null, pending: new Map(), sweepOwner: new Map(), sweepQueue: [], flushTimer: null, pointBuckets: new Map(), seq: 0 };
+  const tag = [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(36).padStart(2, '0')).join('');
+  return { send: () => {}, runTensors: new Map(), importTensors: null, pending: new Map(), sweepOwner: new Map(), sweepQueue: [], flushTimer: null, pointBuckets: new Map(), seq: 0, tag };
 }
 
 export type SetLab = StoreApi<LabState>['setState'];
@@ -46,7 +53,7 @@ export type GetLab = () => LabState;
 /** A slice: its state and actions, made from the store's set and get and the store's context. */
 export type SliceCreator<T> = (set: SetLab, get: GetLab, ctx: LabContext) => T;
 
-export const nextId = (ctx: LabContext, prefix: string) => `${prefix}-${Date.now().toString(36)}-${++ctx.seq}`;
+export const nextId = (ctx: LabContext, prefix: string) => `${prefix}-${Date.now().toString(36)}${ctx.tag}-${++ctx.seq}`;
 
 /** Send the message made for a new request id; resolves with the engine's reply to it. */
 export function request(ctx: LabContext, make: (requestId: string) => ToEngine, key?: string): Promise<Reply> {

@@ -7,6 +7,7 @@
 import type { StoreApi } from 'zustand';
 import { deleteRun, loadRuns, saveRun } from './persist';
 import { errorText } from './context';
+import { keptRunProblem } from './keptChecks';
 import { isActive, type LabState, type RunRecord } from './store';
 
 const signature = (r: RunRecord) => `${r.status.state}:${r.status.step}:${r.points.length}:${r.inspect?.length ?? 0}:${!!r.hasWeights}`;
@@ -19,7 +20,7 @@ export function startKeepingRuns(store: StoreApi<LabState>): () => void {
   /** run id -> what was last written (a signature) and its order on the chart. */
   const kept = new Map<string, { sig: string; order: number }>();
   let nextOrder = 0;
-  const complain = (what: string, e: unknown) => store.getState().notify(`Could not ${what} in this browser: ${errorText(e)}`);
+  const complain = (what: string, e: unknown, then = '') => store.getState().notify(`Could not ${what} in this browser${then}: ${errorText(e)}`);
 
   const unsubscribe = store.subscribe((s, prev) => {
     if (s.runs === prev.runs) return;
@@ -36,7 +37,7 @@ export function startKeepingRuns(store: StoreApi<LabState>): () => void {
       if (k?.sig === sig) continue;
       const order = k?.order ?? Date.now() + nextOrder++ / 1000;
       kept.set(r.id, { sig, order });
-      saveRun({ id: r.id, rec: r, tensors: s.trainedTensors(r.id), order }).catch((e) => complain(`keep run ${r.label}`, e));
+      saveRun({ id: r.id, rec: r, tensors: s.trainedTensors(r.id), order }).catch((e) => complain(`keep run ${r.label}`, e, ' (it stays on the chart until a reload)'));
     }
   });
 
@@ -49,6 +50,12 @@ export function startKeepingRuns(store: StoreApi<LabState>): () => void {
       complain('read the kept runs', e);
       return;
     }
+    // A damaged record is left out (and left in IndexedDB), with a notice; the others load.
+    runs = runs.filter((k) => {
+      const problem = keptRunProblem(k);
+      if (problem) store.getState().notify(`A kept run could not be read and is not shown (${typeof k?.id === 'string' ? k.id : 'no id'}): ${problem}`);
+      return !problem;
+    });
     for (const k of runs) kept.set(k.id, { sig: signature({ ...k.rec, hasWeights: !!k.tensors }), order: k.order });
     if (runs.length) store.getState().restoreRuns(runs);
   };

@@ -19,7 +19,7 @@ export interface NoticesSlice {
   memoryBudget: number;
   setGpu(gpu: GpuStatus): void;
   setMemoryBudget(bytes: number): void;
-  /** Add notices (one state update for several). */
+  /** Add notices (one state update for several); one already shown is not shown twice. */
   notify(...texts: string[]): void;
   dismissNotice(i: number): void;
 }
@@ -33,6 +33,6 @@ export const createNoticesSlice: SliceCreator<NoticesSlice> = (set, _get, ctx) =
     set({ memoryBudget: bytes });
     ctx.send({ type: 'memory-budget', bytes });
   },
-  notify: (...texts) => set((s) => ({ notices: [...s.notices, ...texts] })),
+  notify: (...texts) => set((s) => ({ notices: [...s.notices, ...texts.filter((t, i) => !s.notices.includes(t) && texts.indexOf(t) === i)] })),
   dismissNotice: (i) => set((s) => ({ notices: s.notices.filter((_, j) => j !== i) })),
 });

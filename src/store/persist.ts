@@ -5,7 +5,8 @@
  * by [sweep id, run id], so any run of a sweep can be exported, after a reload too, without holding every
  * run's tensors in memory; and 'runs', the training page's finished runs (record and tensors) keyed by
  * run id (store/keepRuns.ts). No library: the few calls needed are wrapped in promises.
- * Where IndexedDB is missing (Node tests, some private modes) every call is a no-op.
+ * Where IndexedDB is missing (Node tests, some private modes) every call is a no-op; the page says so
+ * once (hasIndexedDb).
  */
 import type { SweepRecord } from '../sweep/types';
 
@@ -26,8 +27,11 @@ function req<T>(r: IDBRequest<T>): Promise<T> {
   });
 }
 
+/** Whether this browser gives the page IndexedDB at all. */
+export const hasIndexedDb = () => typeof indexedDB !== 'undefined' && indexedDB !== null;
+
 function openDb(): Promise<IDBDatabase | null> {
-  if (typeof indexedDB === 'undefined') return Promise.resolve(null);
+  if (!hasIndexedDb()) return Promise.resolve(null);
   opening ??= new Promise<IDBDatabase | null>((resolve, reject) => {
     const r = indexedDB.open(DB_NAME, VERSION);
     r.onupgradeneeded = () => {
@@ -35,7 +39,14 @@ function openDb(): Promise<IDBDatabase | null> {
       if (!r.result.objectStoreNames.contains(WEIGHTS)) r.result.createObjectStore(WEIGHTS);
       if (!r.result.objectStoreNames.contains(RUNS)) r.result.createObjectStore(RUNS);
     };
-    r.onsuccess = () => resolve(r.result);
+    r.onsuccess = () => {
+      // A newer page in another tab wants to upgrade the database: let it (this tab opens it again next time).
+      r.result.onversionchange = () => {
+        r.result.close();
+        opening = null;
+      };
+      resolve(r.result);
+    };
     r.onerror = () => reject(r.error ?? new Error('cannot open IndexedDB'));
     r.onblocked = () => reject(new Error('IndexedDB is blocked by another tab'));
   }).catch((e) => {

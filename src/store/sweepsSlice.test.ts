@@ -26,6 +26,12 @@ function finish(runId: string, loss: number) {
   receive({ type: 'status', runId, status: { state: 'done', step: 400, stepsPerSec: 50, finalLoss: loss } });
 }
 
+/** The engine posting run `runId`'s trained tensors; they are marked kept once IndexedDB (here: none) took them. */
+async function weights(runId: string) {
+  receive({ type: 'weights', runId, tensors: { A1: new Float32Array(2), B1: new Float32Array(2) } });
+  await new Promise((r) => setTimeout(r, 0));
+}
+
 beforeEach(() => {
   store = createLabStore();
   sent = [];
@@ -85,11 +91,13 @@ describe('sweeps in the store', () => {
     expect(lab().notices.at(-1)).toBe('Sweep not started: A sweep is already running: cancel it first.');
   });
 
-  it('cancel keeps finished runs; resume sends only the rest, under a new launch id', () => {
+  it('cancel keeps finished runs; resume sends only the rest, under a new launch id', async () => {
     lab().startSweep();
     const first = lastSweepMsg();
     finish(first.runs[0].runId, 0.2);
     finish(first.runs[1].runId, 0.25);
+    await weights(first.runs[0].runId);
+    await weights(first.runs[1].runId);
     receive({ type: 'status', runId: first.runs[2].runId, status: { state: 'stopped', step: 3, stepsPerSec: 1, message: 'sweep cancelled' } });
     lab().cancelSweep();
     expect(sent.at(-1)).toEqual({ type: 'cancel-sweep', sweepId: first.sweepId });
@@ -109,11 +117,12 @@ describe('sweeps in the store', () => {
     expect(lab().activeSweep?.launchId).toBe(second.sweepId);
   });
 
-  it('a lost device interrupts the sweep (and is a notice); it can be resumed', () => {
+  it('a lost device interrupts the sweep (and is a notice); it can be resumed', async () => {
     lab().setGpu({ state: 'ready', adapter: { limits: { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 30 } } as AdapterSummary });
     lab().startSweep();
     const msg = lastSweepMsg();
     finish(msg.runs[0].runId, 0.2);
+    await weights(msg.runs[0].runId);
     receive({ type: 'error', kind: 'device-lost', message: 'lost' });
     const rec = lab().sweeps[0];
     expect(rec.state).toBe('interrupted');
@@ -122,6 +131,21 @@ describe('sweeps in the store', () => {
     expect(lab().notices).toEqual(['GPU error (device-lost): lost']);
     lab().resumeSweep(rec.id);
     expect(lastSweepMsg().runs.length).toBe(5);
+  });
+
+  it('a run that ended early in a batch cut off before its weights came is trained again on resume, with its batch', async () => {
+    lab().startSweep();
+    const first = lastSweepMsg();
+    finish(first.runs[0].runId, 0.2);
+    await weights(first.runs[0].runId);
+    // run 1 diverged while the rest of its batch trained on; the weights come at the batch's end
+    receive({ type: 'status', runId: first.runs[1].runId, status: { state: 'diverged', step: 5, stepsPerSec: 50, divergedStep: 5 } });
+    receive({ type: 'error', kind: 'device-lost', message: 'lost' });
+    const rec = lab().sweeps[0];
+    expect(rec.runs[1].status?.state).toBe('diverged');
+    lab().resumeSweep(rec.id);
+    expect(lastSweepMsg().runs.map((r) => r.runId)).toEqual(first.runs.slice(1).map((r) => r.runId));
+    expect(lab().sweeps[0].runs[1].status).toBeNull(); // its old points are dropped with it
   });
 
   it('imports a sweep JSON to view it; a bad file is a notice naming it and changes nothing', () => {

@@ -11,6 +11,7 @@ import { jsonToSweep } from '../sweep/io';
 import { isFinished, type SweepDef, type SweepRecord, type SweepRunRecord } from '../sweep/types';
 import { upgradeKept } from '../sweep/upgrade';
 import { errorText, isPending, nextId, request, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
+import { keptSweepProblem } from './keptChecks';
 import { deleteSweep, loadSweeps, saveSweep } from './persist';
 
 export interface SweepProgress {
@@ -60,17 +61,30 @@ export interface SweepsSlice {
 
 export const calibrationKey = (c: RunConfig) => JSON.stringify({ ...c, lr: 0, seed: 0 });
 
-/** Unfinished runs start over: their partial points are dropped. */
+/**
+ * Unfinished runs start over: their partial points are dropped. So does a run that ended early (diverged,
+ * collapsed) in a batch that was cut off: its weights come only at the batch's end, and training it again
+ * with the rest of its batch keeps every batch as it was, so a resumed sweep gives the same numbers, bit
+ * for bit, as one never cut off. (An imported sweep has no weights: its finished runs stay.)
+ */
 const unfinishedCleared = (rec: SweepRecord, state: SweepRecord['state']): SweepRecord => ({
   ...rec,
   state,
-  runs: rec.runs.map((r) => (isFinished(r) ? r : { ...r, status: null, points: [], hasWeights: false, inspect: undefined })),
+  runs: rec.runs.map((r) => (isFinished(r) && (r.hasWeights || rec.state === 'imported') ? r : { ...r, status: null, points: [], hasWeights: false, inspect: undefined })),
 });
 
-/** Write a sweep to IndexedDB; a failure is a notice. */
+const keptName = (rec: unknown) => {
+  const r = rec as { name?: unknown; id?: unknown } | null;
+  return typeof r?.name === 'string' ? `"${r.name}"` : typeof r?.id === 'string' ? r.id : 'no id';
+};
+
+/**
+ * Write a sweep to IndexedDB; a failure (storage full, no storage) is a notice naming the sweep. The
+ * sweep stays on the page as it is; the next write of it tries again.
+ */
 export function persistSweep(get: GetLab, id: string): void {
   const rec = get().sweeps.find((s) => s.id === id);
-  if (rec) saveSweep(rec).catch((e) => get().notify(`Could not keep the sweep in this browser: ${errorText(e)}`));
+  if (rec) saveSweep(rec).catch((e) => get().notify(`Could not keep sweep "${rec.name}" in this browser (it stays on this page until a reload): ${errorText(e)}`));
 }
 
 export function patchSweep(set: SetLab, id: string, f: (s: SweepRecord) => SweepRecord): void {
@@ -175,8 +189,14 @@ export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => (
       get().notify(`Could not read kept sweeps: ${errorText(e)}`);
       return;
     }
+    // A damaged record is left out (and left in IndexedDB), with a notice; the others load.
+    const good = kept.filter((rec) => {
+      const problem = keptSweepProblem(rec);
+      if (problem) get().notify(`A kept sweep could not be read and is not shown (${keptName(rec)}): ${problem}`);
+      return !problem;
+    });
     // A sweep still marked running was cut off by a reload: keep its finished runs, offer to resume.
-    const fixed = kept.map(upgradeKept).map((s) => (s.state === 'running' ? unfinishedCleared(s, 'interrupted') : s));
+    const fixed = good.map(upgradeKept).map((s) => (s.state === 'running' ? unfinishedCleared(s, 'interrupted') : s));
     set((st) => {
       const known = new Set(st.sweeps.map((s) => s.id));
       const sweeps = [...fixed.filter((s) => !known.has(s.id)), ...st.sweeps];

@@ -231,9 +231,10 @@ def main():
     ap.add_argument("--lora-dropout", type=float, default=0.0, help="PEFT's lora_dropout (the page trains the language model without dropout)")
     ap.add_argument("--accelerate", action="store_true", help="use accelerate's Accelerator (set by `accelerate launch`)")
     args = ap.parse_args()
-    cfg = load_config(args.config, args)
     if args.lora_dropout > 0:
         print(f"warning: lora_dropout {args.lora_dropout}: PEFT draws its own dropout masks and the page trains the language model without dropout, so this run will not reproduce the page's numbers", file=sys.stderr, flush=True)
+    cfg = load_config(args.config, args)
+    cfg["lora_dropout"] = args.lora_dropout  # what this run used (the page's language model reads no lora_dropout)
     accelerator = None
     if args.accelerate:
         from accelerate import Accelerator

@@ -38,7 +38,7 @@ test('Export gives a PEFT bundle that real PEFT loads and agrees with; merged we
   const zip = await downloadOf(page, /^Export bundle of run/);
   expect(zip.name).toBe('lora-lab_r4-alpha8-lr2pow-7-initA-seed1.zip');
   const files = unzipSync(zip.bytes);
-  expect(Object.keys(files).sort()).toEqual(['README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'base_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_with_peft.py']);
+  expect(Object.keys(files).sort()).toEqual(['README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'base_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_common.py', 'train_with_peft.py']);
   const adapter = readSafetensors(files['adapter/adapter_model.safetensors'], 'adapter_model.safetensors');
   expect(adapter.metadata?.format).toBe('pt');
   expect(adapter.tensors.get('base_model.model.layers.2.lora_B.weight')!.shape).toEqual([32, 4]);

@@ -104,6 +104,9 @@ test('language model: train with a target grid, live samples, both eval losses, 
   const res = JSON.parse(line!);
   expect(res).toMatchObject({ ok: true, tokens_equal: true, generated_tokens: 50 });
   expect(res.merged_folder_vs_page_max_abs_diff).toBeLessThan(1e-4); // the page's merged folder, loaded as a plain model
+  // the bundle's train_with_peft.py trained the run again in PyTorch: every logged step compared with the page's metrics.csv
+  expect(res).toMatchObject({ rerun_logged_steps: 3, rerun_logged_steps_compared: 3 }); // steps 1, 5, 10
+  console.log(`train_with_peft.py rerun vs the page's GPU run: losses ${res.rerun_max_loss_rel.toExponential(2)} relative, adapter ${res.rerun_adapter_max_abs_diff.toExponential(2)}`);
 });
 
 test("language model: picked from the Task menu with its settings; the user's own text is refused with the reason when too short, used when fine", async ({ page, consoleErrors }) => {

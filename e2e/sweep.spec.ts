@@ -195,7 +195,7 @@ test('a sweep run picked in the table exports as a PEFT bundle after a reload, a
   const zip = await downloadOf(page, new RegExp(`^Export bundle of sweep run ${runId}$`));
   expect(zip.name).toMatch(/^lora-lab_r3-alpha[\d.]+-lr2pow-5-initA-seed1\.zip$/);
   const files = unzipSync(zip.bytes);
-  expect(Object.keys(files).sort()).toEqual(['README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'base_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_with_peft.py']);
+  expect(Object.keys(files).sort()).toEqual(['README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'base_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_common.py', 'train_with_peft.py']);
   const config = JSON.parse(new TextDecoder().decode(files['adapter/adapter_config.json']));
   expect(config).toMatchObject({ peft_type: 'LORA', r: 3, target_modules: ['layers.1'] });
   const adapter = readSafetensors(files['adapter/adapter_model.safetensors'], 'adapter_model.safetensors');

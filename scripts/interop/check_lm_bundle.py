@@ -12,14 +12,21 @@ PeftModel.from_pretrained, float32 on the CPU; the check requires
   - merge_and_unload()'s logits within 1e-5 * max(1, largest |logit|) of the unmerged adapter's;
   - when the bundle has merged/: that plain model within the case tolerance of the page, within the same
     limit of PEFT's merge, and the same continuation;
-  - the bundle's own load_adapter.py --check, run as a user would, exits with 0.
+  - the bundle's own load_adapter.py --check, run as a user would, exits with 0;
+  - when the bundle holds train_with_peft.py and metrics.csv: the run trained again by that script (float32,
+    CPU, in this process) logs the page's losses and held-out losses at every logged step within 1e-4
+    relative, and ends with the exported adapter within 1e-4 * max(1, largest |value|).
 The tolerances are this script's, not the bundle's, so that a bundle cannot loosen its own check.
 Prints one JSON line per bundle (its figures, "failures" and "ok"); exit code 1 when any bundle fails.
 """
+import contextlib
+import csv
+import importlib
 import json
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -33,6 +40,11 @@ ATOL, RTOL = 1e-4, 1e-3  # an independent float32 implementation against the pag
 # logits by a few float32 steps at their own scale (measured: 3.4e-5 with logits up to 20), so the limit
 # scales with the largest logit; a wrong merge (scaling, transposed factor) is off by 1e-1 or more.
 MERGE_RTOL = 1e-5
+# The page's GPU run (float32, its own summation order) against PyTorch's float32 rerun of it: the same
+# windows, init and updates, so they part only by float32 rounding (measured on the e2e export, 10 steps
+# on SwiftShader: 3.7e-6 in loss, 6.7e-6 in the adapter); the same run with its lr 10% off moved them by
+# 1.3e-3 and 4.7e-3.
+RERUN_RTOL = 1e-4
 
 
 def bundle_root(path, tmp):
@@ -58,6 +70,42 @@ def greedy(model, prompt_ids, count):
     with torch.no_grad():
         out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=count, do_sample=False, pad_token_id=0)
     return out[0, len(prompt_ids):].tolist()
+
+
+def rerun(root, saved, tmp):
+    """The bundle's train_with_peft.py trains the run again (imported from the bundle, so its own modules):
+    its logged losses against the page's metrics.csv, its adapter against the exported one."""
+    for name in ("train_with_peft", "lm_task", "toy_task", "train_common"):
+        sys.modules.pop(name, None)  # each bundle's own files
+    sys.path.insert(0, str(root))
+    t0 = time.perf_counter()
+    try:
+        script = importlib.import_module("train_with_peft")
+        cfg = json.loads((root / "run_config.json").read_text())
+        with contextlib.redirect_stdout(sys.stderr):  # stdout holds this script's JSON lines only
+            points, _ = script.train(cfg, root / "base", root / "data", Path(tmp) / "rerun")
+    finally:
+        sys.path.remove(str(root))
+    with open(root / "metrics.csv", newline="") as f:
+        page = list(csv.DictReader(f))
+    ours = {p["step"]: p for p in points}
+    rel = lambda a, b: abs(a - b) / abs(b)
+    out = {"rerun_seconds": round(time.perf_counter() - t0, 2), "rerun_logged_steps": len(points), "rerun_logged_steps_compared": 0, "rerun_max_loss_rel": 0.0}
+    missing = [row["step"] for row in page if int(row["step"]) not in ours]
+    for row in page:
+        p = ours.get(int(row["step"]))
+        if p is None:
+            continue
+        out["rerun_logged_steps_compared"] += 1
+        worst = rel(p["loss"], float(row["loss"]))
+        if row["eval_loss"]:
+            worst = max(worst, rel(p["evalLoss"], float(row["eval_loss"])))
+        out["rerun_max_loss_rel"] = max(out["rerun_max_loss_rel"], worst)
+    again = load_file(str(Path(tmp) / "rerun" / "adapter" / "adapter_model.safetensors"))
+    scale = max(1.0, max(v.abs().max().item() for v in saved.values()))
+    out["rerun_adapter_max_abs_diff"] = max((again[k] - v).abs().max().item() if k in again else float("inf") for k, v in saved.items())
+    out["rerun_adapter_limit"] = RERUN_RTOL * scale
+    return out, missing
 
 
 def check(path):
@@ -126,6 +174,16 @@ def check(path):
         res["load_adapter_exit_code"] = run.returncode
         if run.returncode != 0:
             fail(f"load_adapter.py --check exited with {run.returncode}: {(run.stdout + run.stderr).strip()[-600:]}")
+
+        if (root / "train_with_peft.py").is_file() and (root / "metrics.csv").is_file():
+            figures, missing = rerun(root, saved, tmp)
+            res.update(figures)
+            if missing:
+                fail(f"train_with_peft.py did not log the page's steps {missing[:5]}")
+            if not figures["rerun_max_loss_rel"] <= RERUN_RTOL:
+                fail(f"train_with_peft.py's losses differ from the page's by {figures['rerun_max_loss_rel']:.3e} relative (limit {RERUN_RTOL})")
+            if not figures["rerun_adapter_max_abs_diff"] <= figures["rerun_adapter_limit"]:
+                fail(f"train_with_peft.py's adapter differs from the exported one by {figures['rerun_adapter_max_abs_diff']:.3e} (limit {figures['rerun_adapter_limit']:.3e})")
     return res
 
 

@@ -11,7 +11,8 @@ import { metricsCsv } from '../export/metricsCsv';
 import { readF32 } from '../gpu/buffers';
 import { loadBaseFiles } from '../tasks/llamaAssets';
 import { cellsAsGrid } from '../tasks/llamaModel';
-import { loadLmTask, lmModules } from '../tasks/lmTask';
+import { loadLmTask, loadLmTexts, lmModules } from '../tasks/lmTask';
+import { splitText } from '../tasks/textData';
 import { LlamaForward } from './llamaForward';
 import { generateText, mergedWeights } from './lmText';
 import type { Download, ExportKind, ExportSource } from './protocol';
@@ -53,6 +54,9 @@ export async function lmExportDownload(device: GPUDevice, kind: ExportKind, sour
     settings: { lr: cfg.lr, steps: cfg.steps, seed: cfg.seed, init: cfg.init, batch: cfg.batch, seqLen: cfg.seqLen, lmData: cfg.lmData, scaling: scalingFactor(cfg), status: source.status.state },
     metricsCsv: metricsCsv(source.points),
   };
+  // what the bundle's train_with_peft.py trains the run again from (the corpora are fetched once per worker)
+  const texts = await loadLmTexts(cfg, opts.userText);
+  input.training = { config: cfg, fineTune: texts.fineTune, pretrainHeldOut: splitText(texts.pretrain).heldOut };
   if (kind === 'merged') {
     const files = lmMergedFiles(input, task.weights);
     return { name: `${fileName(cfg)}_merged.zip`, bytes: zipFiles(Object.fromEntries(Object.entries(files).map(([k, v]) => [`merged/${k}`, v])), new Date(2024, 0, 1)), type: 'application/zip' };

@@ -18,7 +18,7 @@ describe('export bundle (LoRA run)', () => {
 
   it('holds exactly the listed files', () => {
     expect(Object.keys(files).sort()).toEqual(
-      ['README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'base_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_with_peft.py'].sort(),
+      ['README.md', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'base_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_common.py', 'train_with_peft.py'].sort(),
     );
   });
 
@@ -114,7 +114,7 @@ describe('export bundle (full fine-tuning run)', () => {
   it('exports the fine-tuned weights instead of an adapter, and they reproduce the outputs', () => {
     const run = fakeRun(smallConfig({ mode: 'fft', targets: [2] }));
     const files = bundleFiles(run);
-    expect(Object.keys(files).sort()).toEqual(['README.md', 'base_model.safetensors', 'finetuned_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_with_peft.py']);
+    expect(Object.keys(files).sort()).toEqual(['README.md', 'base_model.safetensors', 'finetuned_model.safetensors', 'load_with_peft.py', 'run_config.json', 'test_cases.json', 'toy_task.py', 'train_common.py', 'train_with_peft.py']);
     const f = readSafetensors(files['finetuned_model.safetensors']);
     expect(f.tensors.get('layers.2.weight')!.data).toEqual(run.tensors.W2);
     expect(f.tensors.get('layers.1.weight')!.data).toEqual(run.base.Ws[0]);

@@ -3,7 +3,8 @@
  *   LoRA run:  adapter/adapter_model.safetensors, adapter/adapter_config.json (a PEFT adapter folder),
  *   FFT run:   finetuned_model.safetensors (PEFT adapters are LoRA-only, so the trained weights instead),
  *   both:      base_model.safetensors, test_cases.json, load_with_peft.py, train_with_peft.py (trains the
- *              run again in PyTorch + PEFT) with toy_task.py (the task it rebuilds) and run_config.json
+ *              run again in PyTorch + PEFT) with toy_task.py (the task it rebuilds), train_common.py (what it
+ *              shares with the language model's script) and run_config.json
  *              (the RunConfig it reads), README.md.
  * The engine's worker gathers the data (src/engine/exportBundle.ts: the trained tensors, the GPU forward's
  * test outputs); the page saves the zip.
@@ -21,6 +22,7 @@ import { bundleReadme } from './bundleReadme';
 import loadWithPeft from './load_with_peft.py?raw';
 import trainWithPeft from './train_with_peft.py?raw';
 import toyTask from './toy_task.py?raw';
+import trainCommon from './train_common.py?raw';
 
 export interface BundleInput {
   config: RunConfig;
@@ -61,6 +63,7 @@ export function bundleFiles(b: BundleInput): Record<string, Uint8Array> {
   files['load_with_peft.py'] = text(loadWithPeft);
   files['train_with_peft.py'] = text(trainWithPeft);
   files['toy_task.py'] = text(toyTask);
+  files['train_common.py'] = text(trainCommon);
   files['run_config.json'] = text(JSON.stringify(cfg, null, 2) + '\n');
   files['README.md'] = text(bundleReadme({ config: cfg, label: b.label, status: b.status, points: b.points, version: b.version, query, created: b.created }));
   return files;

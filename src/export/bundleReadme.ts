@@ -67,6 +67,7 @@ ${files.join('\n')}
 | \`run_config.json\` | the run's configuration (the page's RunConfig) |
 | \`train_with_peft.py\` | trains the same run again in PyTorch${lora ? ' + PEFT' : ''} from \`run_config.json\`: the same task, data, init, optimizer and schedule |
 | \`toy_task.py\` | the task for \`train_with_peft.py\`: LoRA Lab's seeded generator, base network, hidden change and data, the same numbers as the page |
+| \`train_common.py\` | what \`train_with_peft.py\` shares with the language model's script: the page's schedule, optimizers, metrics CSV and final-loss rule |
 
 ## Check it with PyTorch${lora ? ' and PEFT' : ''}
 

@@ -5,6 +5,7 @@ import { llamaForward, llamaTensorShapes } from '../ref/llama';
 import { llamaShapeFromConfig } from '../tasks/llamaConfig';
 import { MODULE_TYPES } from '../tasks/llamaModel';
 import { buildLmBundle, lmBundleFiles, lmMergedFiles, type LmBundleInput } from './lmBundle';
+import { validateConfig } from '../config/schema';
 import { exportedAlpha, lmScaling } from './lmPeftFormat';
 import { f32Text } from './lmTestCases';
 import { readSafetensors } from './safetensors';
@@ -139,6 +140,29 @@ describe('language-model export bundle', () => {
     expect(py).toContain('AutoModelForCausalLM.from_pretrained(');
     expect(py).toContain('PeftModel.from_pretrained(');
     expect(py).toContain('text.encode("utf-8")');
+  });
+
+  it('train_with_peft.py and what it reads: the language model\'s script, its modules, the run config and both texts', () => {
+    const config = validateConfig({ task: 'lm', lmData: 'user', r: 3, lora_alpha: 6, lmTargets: [7, 9] }).config;
+    const fineTune = new TextEncoder().encode('To be, or not to be: that is the question.\n'.repeat(30));
+    const pretrainHeldOut = new TextEncoder().encode('And God said, Let there be light.\n'.repeat(20));
+    const t = lmBundleFiles({ ...x, training: { config, fineTune, pretrainHeldOut } });
+    const added = Object.keys(t).filter((f) => !(f in files)).sort();
+    console.log(`language-model bundle with training: ${added.length} more files (${added.join(', ')})`);
+    expect(added).toEqual(['data/finetune.txt', 'data/pretrain_heldout.txt', 'lm_task.py', 'run_config.json', 'toy_task.py', 'train_common.py', 'train_with_peft.py']);
+    expect(t['data/finetune.txt']).toBe(fineTune);
+    expect(t['data/pretrain_heldout.txt']).toBe(pretrainHeldOut);
+    expect(json(t['run_config.json'])).toEqual(JSON.parse(JSON.stringify(config)));
+    const script = dec.decode(t['train_with_peft.py']);
+    // the language model's script (not the toy's), importing the modules that sit beside it
+    for (const s of ['AutoModelForCausalLM.from_pretrained(', 'from lm_task import', 'from train_common import', 'attn_implementation="eager"', 'warning: lora_dropout'])
+      expect(script, s).toContain(s);
+    expect(dec.decode(t['lm_task.py'])).toContain('from toy_task import Rng, init_lora');
+    const readme = dec.decode(t['README.md']);
+    for (const s of ['## Train it again in PyTorch + PEFT', 'python train_with_peft.py --out train_out', 'your own text', "PEFT's own random masks", '`data/`'])
+      expect(readme, s).toContain(s);
+    expect(dec.decode(files['README.md'])).not.toContain('Train it again');
+    expect(() => lmBundleFiles({ ...x, training: { config: { ...config, task: 'toy' }, fineTune, pretrainHeldOut } })).toThrow(/needs a language-model run config/);
   });
 
   it('the zip holds the same files and is the same bytes for the same run', () => {

@@ -5,6 +5,8 @@
  *   adapter/adapter_config.json, adapter/adapter_model.safetensors          the PEFT LoRA adapter
  *   merged/...                                   (optional) the adapter merged into the base, a plain model
  *   test_cases.json, load_adapter.py, README.md, metrics.csv (when given)
+ *   train_with_peft.py, lm_task.py, toy_task.py, train_common.py, run_config.json, data/finetune.txt,
+ *   data/pretrain_heldout.txt    (when the run's training is given) the run trained again in PyTorch + PEFT
  * scripts/interop/check_lm_bundle.py checks such a folder against real PEFT.
  */
 import { llamaTensorShapes, type LlamaShape, type LlamaWeights } from '../ref/llama';
@@ -17,6 +19,13 @@ import { lmTestCasesJson, type LmCase, type LmGeneration } from './lmTestCases';
 import { pythonJson } from './peftFormat';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import loadAdapter from './load_adapter.py?raw';
+// The language model's training script: its own source file (the toy's train_with_peft.py sits beside it
+// in src/export), written into the bundle under the name every bundle's training script has.
+import trainLm from './train_lm_with_peft.py?raw';
+import lmTask from './lm_task.py?raw';
+import toyTask from './toy_task.py?raw';
+import trainCommon from './train_common.py?raw';
+import type { RunConfig } from '../config/schema';
 
 export interface LmBundleInput {
   label: string; // the run's label
@@ -38,6 +47,30 @@ export interface LmBundleInput {
   /** The run's settings (lr, steps, seed, init, ...), for the README and the adapter's metadata. */
   settings: Record<string, unknown>;
   metricsCsv?: string;
+  /** What train_with_peft.py trains the run again from: its config and texts (the worker always gives it). */
+  training?: LmTraining;
+}
+
+export interface LmTraining {
+  config: RunConfig;
+  /** The fine-tuning text's bytes (a shipped corpus or the user's own). */
+  fineTune: Uint8Array;
+  /** The pretraining corpus's held-out part (textData.ts splitText), the second eval set's text. */
+  pretrainHeldOut: Uint8Array;
+}
+
+/** The files that train the run again (paths inside the bundle): the script, its modules, config and texts. */
+export function lmTrainingFiles(t: LmTraining): Record<string, Uint8Array> {
+  if (t.config.task !== 'lm') throw new Error(`export: a language-model bundle needs a language-model run config (task is ${t.config.task})`);
+  return {
+    'train_with_peft.py': text(trainLm),
+    'lm_task.py': text(lmTask),
+    'toy_task.py': text(toyTask), // lm_task.py's seeded generator
+    'train_common.py': text(trainCommon),
+    'run_config.json': text(JSON.stringify(t.config, null, 2) + '\n'),
+    'data/finetune.txt': t.fineTune,
+    'data/pretrain_heldout.txt': t.pretrainHeldOut,
+  };
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -111,6 +144,7 @@ export function lmBundleFiles(x: LmBundleInput, opts: { merged?: boolean } = {})
     for (const [f, data] of Object.entries(lmMergedFiles(x, weights, metadata ?? undefined))) files[`merged/${f}`] = data;
   }
   if (x.metricsCsv !== undefined) files['metrics.csv'] = text(x.metricsCsv);
+  if (x.training) Object.assign(files, lmTrainingFiles(x.training));
   const generated = new TextDecoder().decode(Uint8Array.from(x.generation.tokens));
   files['README.md'] = text(lmBundleReadme({
     ...x,
@@ -119,6 +153,7 @@ export function lmBundleFiles(x: LmBundleInput, opts: { merged?: boolean } = {})
     cases: x.cases.length,
     hasMetrics: x.metricsCsv !== undefined,
     hasMerged: !!opts.merged,
+    training: x.training ? { lmData: x.training.config.lmData, mode: x.training.config.mode } : null,
   }));
   return files;
 }

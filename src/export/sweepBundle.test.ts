@@ -56,7 +56,7 @@ describe('sweep PyTorch grid bundle', () => {
   it('holds the scripts, grid.json with every run and the page CSV columns, and a README', () => {
     const s = sweep();
     const files = unzipSync(sweepBundleZip(s, '0.0.0'));
-    expect(Object.keys(files).sort()).toEqual(['README.md', 'grid.json', 'sweep_with_peft.py', 'toy_task.py', 'train_with_peft.py']);
+    expect(Object.keys(files).sort()).toEqual(['README.md', 'grid.json', 'sweep_with_peft.py', 'toy_task.py', 'train_common.py', 'train_with_peft.py']);
     const grid = JSON.parse(new TextDecoder().decode(files['grid.json']));
     expect(grid.columns).toEqual(CSV_COLUMNS);
     expect(grid.runs).toEqual(s.runs.map((r) => ({ runId: r.runId, config: r.config })));

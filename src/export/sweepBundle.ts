@@ -1,8 +1,8 @@
 /**
  * A toy sweep as a runnable PyTorch grid, from plain data (no GPU, no DOM): grid.json (every run's runId
  * and full RunConfig, and the page's sweep CSV columns), sweep_with_peft.py (runs the grid, appends one
- * row per finished run to results.csv in those columns), train_with_peft.py and toy_task.py (what it
- * trains each run with), README.md; then one zip.
+ * row per finished run to results.csv in those columns), train_with_peft.py, toy_task.py and
+ * train_common.py (what it trains each run with), README.md; then one zip.
  */
 import { CSV_COLUMNS } from '../sweep/io';
 import { sweepToQuery } from '../sweep/url';
@@ -11,6 +11,7 @@ import { zipFiles } from './bundle';
 import sweepWithPeft from './sweep_with_peft.py?raw';
 import trainWithPeft from './train_with_peft.py?raw';
 import toyTask from './toy_task.py?raw';
+import trainCommon from './train_common.py?raw';
 
 export const GRID_FORMAT = 'lora-lab-grid';
 
@@ -61,6 +62,7 @@ export function sweepBundleFiles(s: SweepRecord, version: string): Record<string
     'sweep_with_peft.py': text(sweepWithPeft),
     'train_with_peft.py': text(trainWithPeft),
     'toy_task.py': text(toyTask),
+    'train_common.py': text(trainCommon),
     'README.md': text(readme(s, version)),
   };
 }

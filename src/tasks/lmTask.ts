@@ -60,14 +60,17 @@ export function lmTaskFrom(cfg: RunConfig, base: { shape: LlamaShape; weights: L
   };
 }
 
+/** The run's texts from the page's origin: the fine-tuning text (`userText` when lmData is 'user') and the pretraining corpus. */
+export async function loadLmTexts(cfg: RunConfig, userText?: Uint8Array): Promise<{ fineTune: Uint8Array; pretrain: Uint8Array }> {
+  const pretrain = await loadCorpus(PRETRAIN_CORPUS);
+  if (cfg.lmData !== 'user') return { fineTune: cfg.lmData === 'kjv' ? pretrain : await loadCorpus(CORPORA.shakespeare), pretrain };
+  if (!userText) throw new Error('no text of your own was given: paste or drop a .txt file first');
+  return { fineTune: userText, pretrain };
+}
+
 /** Load the base and the corpora from the page's origin; `userText` is the user's bytes when lmData is 'user'. */
 export async function loadLmTask(cfg: RunConfig, userText?: Uint8Array): Promise<LmTask> {
-  const [base, pretrain] = await Promise.all([loadBaseModel(), loadCorpus(PRETRAIN_CORPUS)]);
-  let fineTune: Uint8Array;
-  if (cfg.lmData === 'user') {
-    if (!userText) throw new Error('no text of your own was given: paste or drop a .txt file first');
-    fineTune = userText;
-  } else fineTune = cfg.lmData === 'kjv' ? pretrain : await loadCorpus(CORPORA.shakespeare);
+  const [base, { fineTune, pretrain }] = await Promise.all([loadBaseModel(), loadLmTexts(cfg, userText)]);
   return lmTaskFrom(cfg, base, fineTune, pretrain);
 }
 

@@ -80,7 +80,7 @@ export function SweepList() {
                     onClick={() => exportGrid(s)}
                     disabled={gridExportBlocker(s) !== null}
                     aria-label={`Download ${s.name} as a PyTorch grid`}
-                    title={gridExportBlocker(s) ?? 'Zip: grid.json (every run), sweep_with_peft.py, train_with_peft.py, toy_task.py, README.md: trains the grid in PyTorch + PEFT and writes the results as this CSV'}
+                    title={gridExportBlocker(s) ?? 'Zip: grid.json (every run), sweep_with_peft.py, train_with_peft.py, toy_task.py, train_common.py, README.md: trains the grid in PyTorch + PEFT and writes the results as this CSV'}
                   >
                     PyTorch grid
                   </button>

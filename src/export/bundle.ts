@@ -20,9 +20,7 @@ import { adapterConfig, adapterMetadata, adapterTensors, baseModelTensors, merge
 import { testCasesJson, type CaseOutputs } from './testCases';
 import { bundleReadme } from './bundleReadme';
 import loadWithPeft from './load_with_peft.py?raw';
-import trainWithPeft from './train_with_peft.py?raw';
-import toyTask from './toy_task.py?raw';
-import trainCommon from './train_common.py?raw';
+import { toyTrainingScripts } from './scriptFiles';
 
 export interface BundleInput {
   config: RunConfig;
@@ -61,9 +59,7 @@ export function bundleFiles(b: BundleInput): Record<string, Uint8Array> {
   files['base_model.safetensors'] = writeSafetensors(baseModelTensors(cfg, b.base), { format: 'pt' });
   files['test_cases.json'] = text(testCasesJson(cfg, b.cases));
   files['load_with_peft.py'] = text(loadWithPeft);
-  files['train_with_peft.py'] = text(trainWithPeft);
-  files['toy_task.py'] = text(toyTask);
-  files['train_common.py'] = text(trainCommon);
+  Object.assign(files, toyTrainingScripts());
   files['run_config.json'] = text(JSON.stringify(cfg, null, 2) + '\n');
   files['README.md'] = text(bundleReadme({ config: cfg, label: b.label, status: b.status, points: b.points, version: b.version, query, created: b.created }));
   return files;

@@ -9,9 +9,7 @@ import { sweepToQuery } from '../sweep/url';
 import type { SweepRecord } from '../sweep/types';
 import { zipFiles } from './bundle';
 import sweepWithPeft from './sweep_with_peft.py?raw';
-import trainWithPeft from './train_with_peft.py?raw';
-import toyTask from './toy_task.py?raw';
-import trainCommon from './train_common.py?raw';
+import { toyTrainingScripts } from './scriptFiles';
 
 export const GRID_FORMAT = 'lora-lab-grid';
 
@@ -60,9 +58,7 @@ export function sweepBundleFiles(s: SweepRecord, version: string): Record<string
   return {
     'grid.json': text(gridJson(s)),
     'sweep_with_peft.py': text(sweepWithPeft),
-    'train_with_peft.py': text(trainWithPeft),
-    'toy_task.py': text(toyTask),
-    'train_common.py': text(trainCommon),
+    ...toyTrainingScripts(),
     'README.md': text(readme(s, version)),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The learning rate carried to another rank, as a PyTorch run: a zip of train_with_peft.py, toy_task.py,
+ * The learning rate carried to another rank, as a PyTorch run: a zip of the toy training scripts (scriptFiles.ts),
  * run_config.json and a README, where run_config.json is a run of the sweep's panel at the asked rank with
  * the predicted learning rate. The panel's run at its largest rank gives every other setting; lora_alpha
  * follows the rank when the panel held alpha_eff = lora_alpha / r fixed across ranks, and stays as it was
@@ -9,8 +9,7 @@ import { alphaEff, type RunConfig } from '../config/schema';
 import type { Panel } from '../sweep/analysis';
 import type { SweepRunRecord } from '../sweep/types';
 import { zipFiles } from './bundle';
-import trainWithPeft from './train_with_peft.py?raw';
-import toyTask from './toy_task.py?raw';
+import { toyTrainingScripts } from './scriptFiles';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -58,8 +57,7 @@ It writes metrics.csv (the page's columns), metrics.json and adapter/ (save_pret
 export function transferScriptFiles(cfg: RunConfig, why: string, version: string): Record<string, Uint8Array> {
   return {
     'run_config.json': text(JSON.stringify(cfg, null, 2) + '\n'),
-    'train_with_peft.py': text(trainWithPeft),
-    'toy_task.py': text(toyTask),
+    ...toyTrainingScripts(),
     'README.md': text(readme(cfg, why, version)),
   };
 }

@@ -14,10 +14,7 @@ import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
 import { downloadOf, dropFile } from './bundle';
 import { chromiumArgs, launchOptions } from '../scripts/browser.mjs';
-
-const TINY = 'width=16&layers=1&batch=8&evalSize=16&logEvery=5';
-/** What the page must say after a loss: that the GPU was lost, and what to do next. */
-const LOST_NOTICE = /GPU device was lost \(.*\)\. Finished runs are kept; press Train, Resume, Export or Evaluate again/;
+import { crashGpu, LOST_NOTICE, notices, open, runButton, series, status, TINY, trainToEnd } from './gpuCrash';
 
 // Chromium blocks WebGPU for every page for a while after two GPU resets of unknown cause close together
 // (requestAdapter gives null), and gives up restarting a GPU process that keeps crashing: both are right
@@ -26,50 +23,17 @@ test.use({ launchOptions: { ...launchOptions(), args: [...chromiumArgs, '--disab
 
 let injected = 0;
 let survived = 0;
-
-async function crashGpu(browser: Browser): Promise<void> {
-  const cdp = await browser.newBrowserCDPSession();
-  await cdp.send('Browser.crashGpuProcess');
-  await cdp.detach();
+const crash = async (browser: Browser) => {
+  await crashGpu(browser);
   injected++;
-}
-
-const status = (page: Page) => page.getByTestId('run-status');
-const runButton = (page: Page, name: string) => page.getByRole('region', { name: 'Run', exact: true }).getByRole('button', { name, exact: true });
-const notices = (page: Page) => page.getByTestId('notices');
-
-interface Series {
-  id: string;
-  status: string;
-  points: [number, number | null, number | null][];
-}
-async function series(page: Page): Promise<Series[]> {
-  return JSON.parse((await page.getByTestId('loss-chart').getAttribute('data-series')) ?? '[]');
-}
-
-async function open(page: Page, hash: string): Promise<void> {
-  await page.goto(`/#${hash}`);
-  await expect(runButton(page, 'Train')).toBeEnabled({ timeout: 60_000 });
-}
-
-/** Train the page's settings to the end; the finished run, with its weights on the page. */
-async function trainToEnd(page: Page): Promise<Series> {
-  const before = (await series(page)).map((s) => s.id);
-  await runButton(page, 'Train').click();
-  await expect.poll(async () => (await series(page)).filter((s) => !before.includes(s.id)).length).toBe(1);
-  await expect(status(page)).toHaveAttribute('data-state', /^(done|diverged|collapsed|stopped|failed)$/, { timeout: 60_000 });
-  const run = (await series(page)).find((s) => !before.includes(s.id))!;
-  expect(run.status).toBe('done');
-  await expect(page.locator(`[data-testid="export-panel"] li[data-run-id="${run.id}"]`)).toHaveAttribute('data-ready', 'true');
-  return run;
-}
+};
 
 /**
  * Wrap the engine worker so that `armReadbackCrash(page, type)` makes the first readback after the next
  * posted message of that type wait for a real GPU crash.
  */
 async function wrapEngineWorker(page: Page, browser: Browser): Promise<void> {
-  await page.exposeFunction('__crashGpu', () => crashGpu(browser));
+  await page.exposeFunction('__crashGpu', () => crash(browser));
   await page.addInitScript(() => {
     const W = window.Worker;
     const w = window as unknown as { __trapFor?: string; __crashGpu(): Promise<void> };
@@ -119,7 +83,7 @@ test('a GPU crash in the middle of a run: the run fails with a clear notice, the
   await expect(runButton(page, 'Train')).toBeEnabled({ timeout: 60_000 });
   await runButton(page, 'Train').click();
   await expect.poll(async () => Number(await status(page).getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThan(20);
-  await crashGpu(browser);
+  await crash(browser);
   await expect(status(page)).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
   const crashedAt = Number(await status(page).getAttribute('data-step'));
   await expect(notices(page)).toContainText(LOST_NOTICE);
@@ -166,7 +130,7 @@ test('a GPU crash in a sweep between two batches: the sweep is interrupted with 
   await page.getByRole('button', { name: 'Run sweep' }).click();
   // the moment the first batch is stored, the second one is training
   await expect.poll(() => storedSweepRuns(page), { timeout: 60_000, intervals: [20] }).toBe(2);
-  await crashGpu(browser);
+  await crash(browser);
   const item = page.getByTestId('sweep-list').locator('li');
   await expect(item).toHaveAttribute('data-state', 'interrupted', { timeout: 30_000 });
   await expect(notices(page)).toContainText(LOST_NOTICE);
@@ -235,3 +199,4 @@ test('a GPU crash during the import evaluation: a clear notice, the import stays
   expect(consoleErrors).toEqual([]);
   survived++;
 });
+

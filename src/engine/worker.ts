@@ -38,6 +38,20 @@ async function ensureGpu(): Promise<Gpu> {
   return gpu;
 }
 
+/**
+ * The device for a request that the page waits on through its status (a run, a sweep): when there is
+ * none (after a loss the browser may refuse a new adapter for a while), `ended` tells the page that
+ * the request is over before the error is reported, so no run stays 'building' and no sweep 'running'.
+ */
+async function gpuFor(ended: (why: string) => void): Promise<Gpu> {
+  try {
+    return await ensureGpu();
+  } catch (e) {
+    ended(e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+}
+
 const sink: RunSink = {
   metrics: (runId, points) => post({ type: 'metrics', runId, points }),
   status: (runId, status) => post({ type: 'status', runId, status }),
@@ -59,7 +73,7 @@ async function handle(msg: ToEngine): Promise<void> {
         session.destroy();
         session = null;
       }
-      const g = await ensureGpu();
+      const g = await gpuFor((message) => post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message } }));
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       try {
         const task = await loadTask(msg.config, userText);
@@ -96,7 +110,7 @@ async function handle(msg: ToEngine): Promise<void> {
       session?.inspectModule(msg.module);
       break;
     case 'sweep': {
-      const g = await ensureGpu();
+      const g = await gpuFor(() => post({ type: 'sweep-done', sweepId: msg.sweepId, cancelled: true }));
       if (sweep) sweep.runner.cancel();
       const runner = new SweepRunner(g.device, msg.runs, {
         ...sink,

@@ -17,6 +17,8 @@ let session: RunLoop | null = null;
 let sweep: { id: string; runner: SweepRunner } | null = null;
 /** The user's own fine-tuning text, once the page sent it. */
 let userText: Uint8Array | undefined;
+/** Whether a device of this worker was lost (a later refusal of a new adapter is explained by it). */
+let deviceLost = false;
 
 function reportError(e: unknown): void {
   if (e instanceof GpuError) post({ type: 'error', kind: e.kind, message: e.message });
@@ -26,6 +28,7 @@ function reportError(e: unknown): void {
 function onGpuError(e: GpuError): void {
   reportError(e);
   if (e.kind === 'device-lost') {
+    deviceLost = true;
     // The run cannot go on without its buffers; say so, keep what was already posted.
     if (session) post({ type: 'status', runId: session.runs[0].runId, status: { state: 'failed', step: session.step, stepsPerSec: 0, message: e.message } });
     session = null;
@@ -34,7 +37,14 @@ function onGpuError(e: GpuError): void {
 }
 
 async function ensureGpu(): Promise<Gpu> {
-  if (!gpu) gpu = await acquireGpu({ onError: onGpuError });
+  try {
+    gpu ??= await acquireGpu({ onError: onGpuError });
+  } catch (e) {
+    // Chromium gives a page no adapter after repeated GPU crashes until it is loaded again
+    if (e instanceof GpuError && e.kind === 'no-adapter' && deviceLost)
+      throw new GpuError('no-adapter', 'The browser gives no new GPU adapter since the GPU device was lost (it does so after repeated GPU crashes). Finished runs are kept: reload the page to get a GPU again.');
+    throw e;
+  }
   return gpu;
 }
 

@@ -6,11 +6,30 @@ export const TINY = 'width=16&layers=1&batch=8&evalSize=16&logEvery=5';
 /** What the page must say after a loss: that the GPU was lost, and what to do next. */
 export const LOST_NOTICE = /GPU device was lost \(.*\)\. Finished runs are kept; press Train, Resume, Export or Evaluate again/;
 
-/** Crash the browser's GPU process (Chromium restarts it; every GPUDevice of the page is lost). */
-export async function crashGpu(browser: Browser): Promise<void> {
+/**
+ * Crash the browser's GPU process (Chromium restarts it; every GPUDevice of the page is lost), and make
+ * sure it happened: the GPU process id must change. Resolves with the number of crash requests sent (a
+ * request that left the same process running is sent again, at most 3 times, and reported).
+ */
+export async function crashGpu(browser: Browser): Promise<number> {
   const cdp = await browser.newBrowserCDPSession();
-  await cdp.send('Browser.crashGpuProcess');
-  await cdp.detach();
+  const gpuPid = async () => (await cdp.send('SystemInfo.getProcessInfo')).processInfo.find((p) => p.type === 'GPU')?.id;
+  try {
+    for (let sent = 1; sent <= 3; sent++) {
+      const before = await gpuPid();
+      await cdp.send('Browser.crashGpuProcess');
+      for (let t = 0; t < 50; t++) {
+        if ((await gpuPid()) !== before) {
+          if (sent > 1) console.log(`the GPU process crashed on crash request ${sent}`);
+          return sent;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error('Browser.crashGpuProcess left the GPU process running, 3 times');
+  } finally {
+    await cdp.detach();
+  }
 }
 
 export const status = (page: Page) => page.getByTestId('run-status');

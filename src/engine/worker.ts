@@ -20,6 +20,8 @@ let sweep: { id: string; runner: SweepRunner } | null = null;
 let memoryBudget: number | undefined;
 /** The user's own fine-tuning text, once the page sent it. */
 let userText: Uint8Array | undefined;
+/** Whether a device of this worker was lost (a later refusal of a new adapter is explained by it). */
+let deviceLost = false;
 
 function reportError(e: unknown): void {
   if (e instanceof GpuError) post({ type: 'error', kind: e.kind, message: e.message });
@@ -29,6 +31,7 @@ function reportError(e: unknown): void {
 function onGpuError(e: GpuError): void {
   reportError(e);
   if (e.kind === 'device-lost') {
+    deviceLost = true;
     // The run cannot go on without its buffers; say so, keep what was already posted.
     if (session) post({ type: 'status', runId: session.runs[0].runId, status: { state: 'failed', step: session.step, stepsPerSec: 0, message: e.message } });
     session = null;
@@ -37,8 +40,29 @@ function onGpuError(e: GpuError): void {
 }
 
 async function ensureGpu(): Promise<Gpu> {
-  if (!gpu) gpu = await acquireGpu({ onError: onGpuError });
+  try {
+    gpu ??= await acquireGpu({ onError: onGpuError });
+  } catch (e) {
+    // Chromium gives a page no adapter after repeated GPU crashes until it is loaded again
+    if (e instanceof GpuError && e.kind === 'no-adapter' && deviceLost)
+      throw new GpuError('no-adapter', 'The browser gives no new GPU adapter since the GPU device was lost (it does so after repeated GPU crashes). Finished runs are kept: reload the page to get a GPU again.');
+    throw e;
+  }
   return gpu;
+}
+
+/**
+ * The device for a request that the page waits on through its status (a run, a sweep): when there is
+ * none (after a loss the browser may refuse a new adapter for a while), `ended` tells the page that
+ * the request is over before the error is reported, so no run stays 'building' and no sweep 'running'.
+ */
+async function gpuFor(ended: (why: string) => void): Promise<Gpu> {
+  try {
+    return await ensureGpu();
+  } catch (e) {
+    ended(e instanceof Error ? e.message : String(e));
+    throw e;
+  }
 }
 
 const sink: RunSink = {
@@ -62,7 +86,7 @@ async function handle(msg: ToEngine): Promise<void> {
         session.destroy();
         session = null;
       }
-      const g = await ensureGpu();
+      const g = await gpuFor((message) => post({ type: 'status', runId: msg.runId, status: { state: 'failed', step: 0, stepsPerSec: 0, message } }));
       post({ type: 'status', runId: msg.runId, status: { state: 'building', step: 0, stepsPerSec: 0 } });
       const before = bufferBytes(g.device).created;
       try {
@@ -106,7 +130,7 @@ async function handle(msg: ToEngine): Promise<void> {
       session?.inspectModule(msg.module);
       break;
     case 'sweep': {
-      const g = await ensureGpu();
+      const g = await gpuFor(() => post({ type: 'sweep-done', sweepId: msg.sweepId, cancelled: true }));
       if (sweep) sweep.runner.cancel();
       const runner = new SweepRunner(g.device, msg.runs, {
         ...sink,

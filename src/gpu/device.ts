@@ -111,7 +111,9 @@ export async function acquireGpu(opts: AcquireOptions = {}): Promise<Gpu> {
   if (summary.isFallbackAdapter) softwareDevices.add(device);
   device.lost.then((info) => {
     if (info.reason === 'destroyed') return; // we destroyed it ourselves
-    opts.onError?.(new GpuError('device-lost', `The GPU device was lost (${info.reason}): ${info.message}`));
+    // what is lost is the device, not the work: the engine drops it and acquires a new one on the next request
+    const why = info.message ? `${info.reason}: ${info.message}` : info.reason;
+    opts.onError?.(new GpuError('device-lost', `The GPU device was lost (${why}). Finished runs are kept; press Train, Resume, Export or Evaluate again to continue on a new GPU device.`));
   });
   device.addEventListener('uncapturederror', (ev) => {
     const e = (ev as GPUUncapturedErrorEvent).error;

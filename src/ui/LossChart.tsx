@@ -13,7 +13,8 @@ import { fmtNum, fmtTick, logTicks } from '../format';
 export function LossChart() {
   // deferred: the chart redraws in a background (interruptible, time-sliced) render, so a batch of
   // logged points never holds the main thread for a whole chart render
-  const all = useDeferredValue(useLab((s) => s.runs));
+  const live = useLab((s) => s.runs);
+  const all = useDeferredValue(live);
   const task = useLab((s) => s.config.task);
   // the chart compares runs of the task on the page (a toy loss and bits per byte share no axis)
   const runs = useMemo(() => all.filter((r) => r.config.task === task), [all, task]);
@@ -34,7 +35,9 @@ export function LossChart() {
   );
   const ticks = chart.logY && domain ? logTicks(domain[0], domain[1]) : [];
   const maxSteps = Math.max(1, ...runs.map((r) => r.config.steps));
-  const json = useMemo(() => seriesJson(runs), [runs]);
+  // what the store holds now, not the deferred drawing's: what a reader of data-series is told matches
+  // the run's status and the exports at once
+  const json = useMemo(() => seriesJson(live.filter((r) => r.config.task === task)), [live, task]);
 
   return (
     <section className="panel chart-panel" aria-label="Loss chart">

@@ -59,33 +59,34 @@ export function gridJson(s: SweepRecord): string {
   return JSON.stringify(doc, null, 1) + '\n';
 }
 
-function lmReadme(s: SweepRecord): string {
-  const n = lmRuns(s).length;
-  return `
-**Language-model runs** (${n} of the ${s.runs.length}): trained by train_lm_with_peft.py (the page's language
-model run in PyTorch + transformers + PEFT; the same file is a language-model bundle's train_with_peft.py)
-from base/ (the page's frozen LlamaForCausalLM, loaded as it is), data/finetune.txt (the fine-tuning text,
-${lmRuns(s)[0].config.lmData}) and data/pretrain_heldout.txt (the pretraining corpus's held-out 5%). Their
-rows also fill pretrainEvalLoss (the pretraining text's held-out loss at the last logged step). They need
-transformers too:
-
-    pip install torch transformers peft safetensors numpy
-    python sweep_with_peft.py --device cuda        # --base / --data to train from other folders
-`;
-}
+/** What the README says of the training, by task (a grid trains one task: gridExportBlocker). */
+const TRAINING = {
+  toy: {
+    install: 'pip install torch peft safetensors numpy',
+    trainer: "train_with_peft.py (the page's task, LoRA init, loss, optimizer and schedule, in\nPyTorch + PEFT)",
+    columns: 'finalLoss, bestLoss, evalLoss, divergedStep,\nstepsPerSec',
+    note: "lora_dropout goes to PEFT's own dropout, whose random masks are not the page's; everything else is the\npage's computation (in float32 the losses agree with the page's within float32 rounding).",
+  },
+  lm: {
+    install: 'pip install torch transformers peft safetensors numpy',
+    trainer:
+      "train_lm_with_peft.py (the page's language-model run in PyTorch + transformers + PEFT;\nthe file a run's language-model bundle ships as train_with_peft.py) from base/ (the page's frozen\nLlamaForCausalLM, loaded as it is), data/finetune.txt (the fine-tuning text) and data/pretrain_heldout.txt\n(the pretraining corpus's held-out 5%; --base and --data train from other folders)",
+    columns: 'finalLoss, bestLoss, evalLoss: the fine-tuning text\'s held-out loss,\npretrainEvalLoss: the pretraining text\'s, divergedStep, stepsPerSec',
+    note: "The language model trains without dropout, as on the page; everything is the page's computation (in\nfloat32 the losses agree with the page's within float32 rounding).",
+  },
+};
 
 function readme(s: SweepRecord, version: string): string {
+  const t = TRAINING[gridNeedsLm(s) ? 'lm' : 'toy'];
   return `# ${s.name}: the sweep's grid for PyTorch + PEFT
 
 Exported by LoRA Lab ${version}: ${s.runs.length} runs (grid.json: each run's runId and full settings).
 
-    pip install torch peft safetensors numpy
+    ${t.install}
     python sweep_with_peft.py --device cuda        # or --device cpu
 
-Each run is trained by train_with_peft.py (the page's task, LoRA init, loss, optimizer and schedule, in
-PyTorch + PEFT) and one row per finished run is appended to sweep_out/results.csv, in the columns and
-number format of the page's sweep CSV (state, every setting, finalLoss, bestLoss, evalLoss, divergedStep,
-stepsPerSec). Each run's metrics and adapter go to sweep_out/runs/<runId>/.
+Each run is trained by ${t.trainer} and one row per finished run is appended to sweep_out/results.csv, in the columns and
+number format of the page's sweep CSV (state, every setting, ${t.columns}). Each run's metrics and adapter go to sweep_out/runs/<runId>/.
 
 - **Resumable**: a run already in results.csv is skipped; start the same command again after an
   interruption.
@@ -94,9 +95,8 @@ stepsPerSec). Each run's metrics and adapter go to sweep_out/runs/<runId>/.
 
       for i in 0 1 2 3; do python sweep_with_peft.py --device cuda:$i --shard $i/4 & done; wait
 
-lora_dropout goes to PEFT's own dropout, whose random masks are not the page's; everything else is the
-page's computation (in float32 the losses agree with the page's within float32 rounding).
-${gridNeedsLm(s) ? lmReadme(s) : ''}`;
+${t.note}
+`;
 }
 
 /** The language model's script, its task module, base/ and data/ (paths inside the zip). */

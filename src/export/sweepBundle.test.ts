@@ -62,7 +62,7 @@ describe('sweep PyTorch grid bundle', () => {
     expect(grid.runs).toEqual(s.runs.map((r) => ({ runId: r.runId, config: r.config })));
     expect(new TextDecoder().decode(files['README.md'])).toContain('--shard i/n');
     expect(gridExportBlocker(s)).toBeNull();
-    expect(gridExportBlocker({ runs: [{ ...s.runs[0], config: { ...s.runs[0].config, task: 'lm' } }] })).toMatch(/toy task only/);
+    expect(gridExportBlocker({ runs: [s.runs[0], { ...s.runs[1], config: { ...s.runs[1].config, task: 'lm' } }] })).toMatch(/mixes toy and language-model/);
   });
 
   it('sweep_with_peft.py: results.csv is the page sweep CSV, losses match the reference, resumable, sharded', (ctx) => {

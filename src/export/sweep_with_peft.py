@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Run a LoRA Lab sweep's grid in PyTorch + Hugging Face PEFT (written by LoRA Lab into a sweep's PyTorch grid export).
 
-grid.json (beside this file) holds every run of the sweep: its runId and its full run config. Each run is
-trained by train_with_peft.py's train() (the page's task, init, loss, optimizer and schedule; see that
-file), and one row per finished run is appended to results.csv in the page's sweep CSV columns and
-number format, so the file imports back into the page like the page's own sweep CSV.
+grid.json (beside this file) holds every run of the sweep: its runId and its full run config. A toy run
+is trained by train_with_peft.py's train() (the page's task, init, loss, optimizer and schedule; see that
+file), a language-model run (config task "lm") by train_lm_with_peft.py's train() on the grid's base/ (the
+page's LlamaForCausalLM folder) and data/ (finetune.txt, pretrain_heldout.txt). One row per finished run
+is appended to results.csv in the page's sweep CSV columns and number format, so the file imports back
+into the page like the page's own sweep CSV.
 
-    pip install torch peft safetensors numpy
+    pip install torch peft safetensors numpy       # and transformers for a language-model grid
     python sweep_with_peft.py [--grid grid.json --out sweep_out --device cuda --dtype float64 --shard i/n]
 
 Resumable: a run whose runId is already in results.csv is skipped, so an interrupted sweep goes on where
@@ -28,6 +30,8 @@ from pathlib import Path
 import torch
 
 from train_with_peft import config_errors, final_loss, js_number, train  # beside this file
+
+HERE = Path(__file__).resolve().parent
 
 
 def cell(value):
@@ -51,11 +55,13 @@ def summary(points, status):
     losses = [p["loss"] for p in points]
     finite = [y for y in losses if math.isfinite(y)]
     evals = [p["evalLoss"] for p in points if "evalLoss" in p]
+    # the language model's second eval set (the pretraining corpus's held-out text); the toy has none
+    pretrain = [p["evalLosses"][1] for p in points if len(p.get("evalLosses", [])) > 1]
     return {
         "finalLoss": final_loss(losses),
         "bestLoss": min(finite) if finite else math.nan,
         "evalLoss": evals[-1] if evals else math.nan,
-        "pretrainEvalLoss": math.nan,  # the language model's; the toy has none
+        "pretrainEvalLoss": pretrain[-1] if pretrain else math.nan,
         "divergedStep": status.get("divergedStep"),
         "stepsPerSec": status["stepsPerSec"],
     }
@@ -112,6 +118,17 @@ def parse_shard(text):
     return i, n
 
 
+def lm_trainer(base, data):
+    """The language model's train(cfg, out_dir, device, dtype) and config check, imported on first use
+    (transformers is needed only by a grid with language-model runs)."""
+    import train_lm_with_peft as lm  # beside this file
+
+    missing = [str(p) for p in (base / "config.json", data / "finetune.txt", data / "pretrain_heldout.txt") if not p.exists()]
+    if missing:
+        raise SystemExit("a language-model run needs the grid's base/ and data/: missing " + ", ".join(missing))
+    return (lambda cfg, out, device, dtype: lm.train(cfg, base, data, out, device, dtype)), lm.config_errors
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--grid", default="grid.json")
@@ -119,6 +136,8 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--shard", default="0/1", help="i/n: run every n-th run of the grid, starting at the i-th (0-based)")
+    ap.add_argument("--base", default=str(HERE / "base"), help="language-model runs: the base model folder (default: the grid's base/)")
+    ap.add_argument("--data", default=str(HERE / "data"), help="language-model runs: the folder of finetune.txt and pretrain_heldout.txt")
     args = ap.parse_args()
     i, n = parse_shard(args.shard)
     grid = json.loads(Path(args.grid).read_text())
@@ -130,13 +149,20 @@ def main():
     mine = grid["runs"][i::n]
     todo = [r for r in mine if r["runId"] not in done]
     print(f"{grid['name']}: {len(grid['runs'])} runs, shard {i}/{n}: {len(mine)}, {len(mine) - len(todo)} already in {results}", flush=True)
+    lm = None
     for k, run in enumerate(todo):
         cfg = run["config"]
-        errors = config_errors(cfg) + (["train_with_peft.py trains the toy task only"] if cfg.get("task", "toy") != "toy" else [])
+        task = cfg.get("task", "toy")
+        if task == "lm":
+            lm = lm or lm_trainer(Path(args.base), Path(args.data))
+            run_train, errors = lm[0], lm[1](cfg)
+        else:
+            run_train = train
+            errors = config_errors(cfg) + ([f"task {task!r}: the grid trains the toy task and the language model (lm)"] if task != "toy" else [])
         if errors:
             raise SystemExit(f"{run['runId']}: invalid run config: " + "; ".join(errors))
         print(f"[{k + 1}/{len(todo)}] {run['runId']}", flush=True)
-        points, status = train(cfg, out / "runs" / run["runId"], args.device, getattr(torch, args.dtype))
+        points, status = run_train(cfg, out / "runs" / run["runId"], args.device, getattr(torch, args.dtype))
         append(results, csv_row(grid["columns"], run["runId"], cfg, points, status))
 
 

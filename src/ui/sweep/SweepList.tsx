@@ -1,14 +1,16 @@
 /**
  * The sweeps kept in this browser: view, resume (an interrupted or cancelled one), remove; export the
- * viewed one as CSV or JSON, or as a PyTorch grid (a zip that trains every run in PyTorch + PEFT and
- * writes the same CSV); import a sweep JSON, or a CSV such as the grid's results.csv, to view it (a bad
+ * viewed one as CSV or JSON, or as a PyTorch grid (a zip that trains every run, toy or language model, in
+ * PyTorch + PEFT and writes the same CSV; a language-model sweep's zip also holds the base model and texts,
+ * fetched first, and a failure is a notice); import a sweep JSON, or a CSV such as the grid's results.csv, to view it (a bad
  * file is a notice, changes nothing).
  */
 import { useLab } from '../../store/store';
 import { summarizeRun } from '../../sweep/analysis';
 import { rowsToCsv, sweepToJson } from '../../sweep/io';
 import { isFinished, type SweepRecord } from '../../sweep/types';
-import { gridExportBlocker, sweepBundleZip } from '../../export/sweepBundle';
+import { gridExportBlocker, gridNeedsLm } from '../../export/sweepBundle';
+import { buildSweepGridZip } from '../../export/sweepGridAssets';
 import { LAB_VERSION } from '../../store/exportSlice';
 import { download } from '../download';
 import { downloadText, fileStem } from './chartExport';
@@ -29,10 +31,20 @@ export function exportJson(s: SweepRecord): void {
   downloadText(sweepToJson(s), `${fileStem(s.name)}.json`, 'application/json');
 }
 
-/** The zip is plain data (grid.json and the scripts), so it is built here, without the engine. */
-export function exportGrid(s: SweepRecord): void {
-  download({ name: `${fileStem(s.name)}_pytorch-grid.zip`, bytes: sweepBundleZip(s, LAB_VERSION), type: 'application/zip' });
+/**
+ * The zip is plain data (grid.json, the scripts and, for a language-model sweep, the fetched base and
+ * texts), so it is built here, without the engine; a failure (e.g. a fetch) is a notice.
+ */
+export async function exportGrid(s: SweepRecord): Promise<void> {
+  try {
+    download({ name: `${fileStem(s.name)}_pytorch-grid.zip`, bytes: await buildSweepGridZip(s, LAB_VERSION), type: 'application/zip' });
+  } catch (e) {
+    useLab.getState().notify(`PyTorch grid of ${s.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
+
+const GRID_TITLE = 'Zip: grid.json (every run), sweep_with_peft.py, train_with_peft.py, toy_task.py, train_common.py, README.md: trains the grid in PyTorch + PEFT and writes the results as this CSV';
+const LM_GRID_TITLE = 'Zip: grid.json (every run), sweep_with_peft.py, train_lm_with_peft.py, lm_task.py, toy_task.py, train_common.py, base/ (the base model), data/ (the fine-tuning text and the pretraining held-out text), README.md: trains the grid in PyTorch + transformers + PEFT and writes the results as this CSV';
 
 export function SweepList() {
   const sweeps = useLab((s) => s.sweeps);
@@ -77,10 +89,10 @@ export function SweepList() {
                   </button>
                   <button
                     type="button"
-                    onClick={() => exportGrid(s)}
+                    onClick={() => void exportGrid(s)}
                     disabled={gridExportBlocker(s) !== null}
                     aria-label={`Download ${s.name} as a PyTorch grid`}
-                    title={gridExportBlocker(s) ?? 'Zip: grid.json (every run), sweep_with_peft.py, train_with_peft.py, toy_task.py, train_common.py, README.md: trains the grid in PyTorch + PEFT and writes the results as this CSV'}
+                    title={gridExportBlocker(s) ?? (gridNeedsLm(s) ? LM_GRID_TITLE : GRID_TITLE)}
                   >
                     PyTorch grid
                   </button>

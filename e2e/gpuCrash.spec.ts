@@ -15,6 +15,7 @@ import { expect, test } from './fixtures';
 import { downloadOf, dropFile } from './bundle';
 import { chromiumArgs, launchOptions } from '../scripts/browser.mjs';
 import { crashGpu, LOST_NOTICE, notices, open, runButton, series, status, TINY, trainToEnd } from './gpuCrash';
+import { storedSweepRuns } from './storedSweep';
 
 // Chromium blocks WebGPU for every page for a while after two GPU resets of unknown cause close together
 // (requestAdapter gives null), and gives up restarting a GPU process that keeps crashing: both are right
@@ -101,27 +102,6 @@ test('a GPU crash in the middle of a run: the run fails with a clear notice, the
   survived++;
 });
 
-/** Finished runs of the (one) sweep stored in IndexedDB, read in the page (-1 while there is none). */
-function storedSweepRuns(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const open = indexedDB.open('lora-lab-sweeps');
-        open.onerror = () => resolve(-1);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('sweeps')) return resolve(-1);
-          const get = db.transaction('sweeps', 'readonly').objectStore('sweeps').getAll();
-          get.onerror = () => resolve(-1);
-          get.onsuccess = () => {
-            const rec = get.result[0] as { runs: { status: { state: string } | null }[] } | undefined;
-            db.close();
-            resolve(rec ? rec.runs.filter((r) => ['done', 'diverged', 'collapsed'].includes(r.status?.state ?? '')).length : -1);
-          };
-        };
-      }),
-  );
-}
 
 test('a GPU crash in a sweep between two batches: the sweep is interrupted with a clear notice, the first batch is kept, Resume finishes it', async ({ page, consoleErrors, browser }) => {
   // two seeds: two batches of two runs, trained one after the other

@@ -16,6 +16,7 @@ import { expect, test } from './fixtures';
 import { checkWithPeft, downloadOf } from './bundle';
 import { readSafetensors } from '../src/export/safetensors';
 import { NO_PYTHON, venvPython } from '../scripts/interop/python.mjs';
+import { storedSweepRuns } from './storedSweep';
 
 const TINY = 'width=16&layers=1&steps=20&batch=8&evalSize=16&logEvery=5';
 const GRID = 'sweep.ranks=1,2&sweep.lr=-6,-4,1';
@@ -37,34 +38,12 @@ async function series(page: Page): Promise<Series[]> {
   return JSON.parse((await page.getByTestId('mua-chart').getAttribute('data-series')) ?? '[]');
 }
 
-/** Finished runs of the sweep stored in IndexedDB with their weights (-1 while there is none), read in the page. */
-function storedProgress(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const open = indexedDB.open('lora-lab-sweeps');
-        open.onerror = () => resolve(-1);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('sweeps')) return resolve(-1);
-          const get = db.transaction('sweeps', 'readonly').objectStore('sweeps').getAll();
-          get.onerror = () => resolve(-1);
-          get.onsuccess = () => {
-            const rec = get.result[0] as { runs: { status: { state: string } | null; hasWeights?: boolean }[] } | undefined;
-            db.close();
-            // a run kept without its weights (its batch was cut off) is trained again on resume
-            resolve(rec ? rec.runs.filter((r) => r.hasWeights && ['done', 'diverged', 'collapsed'].includes(r.status?.state ?? '')).length : -1);
-          };
-        };
-      }),
-  );
-}
 
 const rows = (page: Page) => page.getByTestId('sweep-table').locator('tbody tr');
 
 /** Wait until IndexedDB holds n finished runs (the store writes each finished run's record asynchronously). */
 async function waitStored(page: Page, n: number): Promise<void> {
-  await expect.poll(() => storedProgress(page), { timeout: 30_000 }).toBe(n);
+  await expect.poll(() => storedSweepRuns(page, true), { timeout: 30_000 }).toBe(n);
 }
 
 /** Wait until the table has n runs and none is pending (each ended ok, diverged or collapsed). */
@@ -242,7 +221,7 @@ test('a sweep cut off by a reload keeps its finished runs and resumes the rest',
   await page.getByRole('button', { name: 'Run sweep' }).click();
   // Reload the moment IndexedDB holds a finished batch and the sweep still has runs to go. Polling the
   // store (not the progress bar plus a fixed wait) keeps this independent of how fast the machine is.
-  await expect.poll(() => storedProgress(page), { timeout: SWEEP_TIMEOUT, intervals: [20] }).toBeGreaterThanOrEqual(4);
+  await expect.poll(() => storedSweepRuns(page, true), { timeout: SWEEP_TIMEOUT, intervals: [20] }).toBeGreaterThanOrEqual(4);
   await page.reload();
   const item = page.getByTestId('sweep-list').locator('li');
   await expect(item).toHaveAttribute('data-state', 'interrupted');

@@ -93,3 +93,48 @@ def end_status(points, steps_per_sec):
         return {"state": "diverged", "step": points[-1]["step"], "stepsPerSec": steps_per_sec, "divergedStep": diverged}
     state = "collapsed" if math.isfinite(final) and final > losses[0] else "done"
     return {"state": state, "step": points[-1]["step"], "stepsPerSec": steps_per_sec, "finalLoss": final}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The command line both scripts share: the run config, its flags, and accelerate
+
+
+def add_common_args(ap, config_default, mixed_help):
+    """The flags every training script takes (each script adds its own after these)."""
+    ap.add_argument("--config", default=config_default)
+    ap.add_argument("--out", default="train_out")
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--rank", type=int)
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--mixed-precision", default="no", choices=["no", "bf16"], help=mixed_help)
+    ap.add_argument("--accelerate", action="store_true", help="use accelerate's Accelerator (set by `accelerate launch`)")
+
+
+def load_run_config(path, args, task, wrong_task, flags, config_errors):
+    """run_config.json with the flags given on the command line applied (flag name -> config key), then
+    checked by the script's config_errors; a run of another task or a broken rule stops with the reason."""
+    import json
+    from pathlib import Path
+
+    cfg = json.loads(Path(path).read_text())
+    if cfg.get("task", "toy") != task:
+        raise SystemExit(wrong_task)
+    for flag, key in flags:
+        if getattr(args, flag) is not None:
+            cfg[key] = getattr(args, flag)
+    errors = config_errors(cfg)
+    if errors:
+        raise SystemExit("invalid run config: " + "; ".join(errors))
+    return cfg
+
+
+def accelerator_and_device(args):
+    """accelerate's Accelerator when --accelerate (under `accelerate launch`), and the device to train on."""
+    if not args.accelerate:
+        return None, args.device
+    from accelerate import Accelerator
+
+    accelerator = Accelerator(cpu=args.device == "cpu")
+    return accelerator, accelerator.device

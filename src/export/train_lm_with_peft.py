@@ -38,7 +38,7 @@ import torch
 from torch import nn
 
 from lm_task import MODULE_TYPES, LmTask, lora_init, target_cells  # beside this file
-from train_common import end_status, lr_at, make_optimizer, metrics_csv
+from train_common import accelerator_and_device, add_common_args, end_status, load_run_config, lr_at, make_optimizer, metrics_csv
 
 HERE = Path(__file__).resolve().parent
 DIVERGE_BOUND = 100  # src/tasks/lmTask.ts: a byte-level model starts near ln(256) = 5.5 nats
@@ -203,44 +203,23 @@ def config_errors(cfg):
 
 
 def load_config(path, args):
-    cfg = json.loads(Path(path).read_text())
-    if cfg.get("task") != "lm":
-        raise SystemExit("this train_with_peft.py trains the language model; a toy run's bundle has its own")
-    for flag, key in (("steps", "steps"), ("rank", "r"), ("batch", "batch"), ("seq_len", "seqLen")):
-        if getattr(args, flag) is not None:
-            cfg[key] = getattr(args, flag)
-    errors = config_errors(cfg)
-    if errors:
-        raise SystemExit("invalid run config: " + "; ".join(errors))
-    return cfg
+    flags = (("steps", "steps"), ("rank", "r"), ("batch", "batch"), ("seq_len", "seqLen"))
+    return load_run_config(path, args, "lm", "this train_with_peft.py trains the language model; a toy run's bundle has its own", flags, config_errors)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--config", default=str(HERE / "run_config.json"))
+    add_common_args(ap, str(HERE / "run_config.json"), "bf16 autocast of the training forward (GPUs with bf16, or CPU); the eval pass stays in --dtype")
     ap.add_argument("--base", default=str(HERE / "base"), help="the base model folder (default: the bundle's base/)")
     ap.add_argument("--data", default=str(HERE / "data"), help="the folder of finetune.txt and pretrain_heldout.txt")
-    ap.add_argument("--out", default="train_out")
-    ap.add_argument("--steps", type=int)
-    ap.add_argument("--rank", type=int)
-    ap.add_argument("--batch", type=int)
     ap.add_argument("--seq-len", type=int)
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    ap.add_argument("--mixed-precision", default="no", choices=["no", "bf16"], help="bf16 autocast of the training forward (GPUs with bf16, or CPU); the eval pass stays in --dtype")
     ap.add_argument("--lora-dropout", type=float, default=0.0, help="PEFT's lora_dropout (the page trains the language model without dropout)")
-    ap.add_argument("--accelerate", action="store_true", help="use accelerate's Accelerator (set by `accelerate launch`)")
     args = ap.parse_args()
     if args.lora_dropout > 0:
         print(f"warning: lora_dropout {args.lora_dropout}: PEFT draws its own dropout masks and the page trains the language model without dropout, so this run will not reproduce the page's numbers", file=sys.stderr, flush=True)
     cfg = load_config(args.config, args)
     cfg["lora_dropout"] = args.lora_dropout  # what this run used (the page's language model reads no lora_dropout)
-    accelerator = None
-    if args.accelerate:
-        from accelerate import Accelerator
-
-        accelerator = Accelerator(cpu=args.device == "cpu")
-    device = accelerator.device if accelerator else args.device
+    accelerator, device = accelerator_and_device(args)
     train(cfg, args.base, args.data, args.out, device, getattr(torch, args.dtype), accelerator, args.mixed_precision, args.lora_dropout)
 
 

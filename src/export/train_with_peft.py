@@ -40,7 +40,7 @@ from torch import nn
 
 from toy_task import Rng, ToyTask, init_lora  # beside this file (Python puts a script's folder on sys.path)
 # what the toy's and the language model's scripts share; sweep_with_peft.py imports final_loss and js_number from here
-from train_common import end_status, final_loss, js_number, lr_at, make_optimizer, metrics_csv  # noqa: F401
+from train_common import accelerator_and_device, add_common_args, end_status, final_loss, js_number, load_run_config, lr_at, make_optimizer, metrics_csv  # noqa: F401
 
 
 class MLP(nn.Module):
@@ -212,38 +212,17 @@ def config_errors(cfg):
 
 
 def load_config(path, args):
-    cfg = json.loads(Path(path).read_text())
-    if cfg.get("task", "toy") != "toy":
-        raise SystemExit("train_with_peft.py trains the toy task only")
-    for flag, key in (("steps", "steps"), ("rank", "r"), ("width", "width"), ("batch", "batch")):
-        if getattr(args, flag) is not None:
-            cfg[key] = getattr(args, flag)
-    errors = config_errors(cfg)
-    if errors:
-        raise SystemExit("invalid run config: " + "; ".join(errors))
-    return cfg
+    flags = (("steps", "steps"), ("rank", "r"), ("width", "width"), ("batch", "batch"))
+    return load_run_config(path, args, "toy", "train_with_peft.py trains the toy task only", flags, config_errors)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--config", default="run_config.json")
-    ap.add_argument("--out", default="train_out")
-    ap.add_argument("--steps", type=int)
-    ap.add_argument("--rank", type=int)
+    add_common_args(ap, "run_config.json", "bf16 autocast of the student's training forward (GPUs with bf16, or CPU); the eval pass stays in --dtype")
     ap.add_argument("--width", type=int)
-    ap.add_argument("--batch", type=int)
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    ap.add_argument("--mixed-precision", default="no", choices=["no", "bf16"], help="bf16 autocast of the student's training forward (GPUs with bf16, or CPU); the eval pass stays in --dtype")
-    ap.add_argument("--accelerate", action="store_true", help="use accelerate's Accelerator (set by `accelerate launch`)")
     args = ap.parse_args()
     cfg = load_config(args.config, args)
-    accelerator = None
-    if args.accelerate:
-        from accelerate import Accelerator
-
-        accelerator = Accelerator(cpu=args.device == "cpu")
-    device = accelerator.device if accelerator else args.device
+    accelerator, device = accelerator_and_device(args)
     train(cfg, args.out, device, getattr(torch, args.dtype), accelerator, args.mixed_precision)
 
 

@@ -20,7 +20,9 @@ import { storedSweepRuns } from './storedSweep';
 // Chromium blocks WebGPU for every page for a while after two GPU resets of unknown cause close together
 // (requestAdapter gives null), and gives up restarting a GPU process that keeps crashing: both are right
 // for a person's browser and would end this file after its second crash, so this file's browser lifts them.
-test.use({ launchOptions: { ...launchOptions(), args: [...chromiumArgs, '--disable-domain-blocking-for-3d-apis', '--disable-gpu-process-crash-limit'] } });
+// The wrapped engine worker is a blob: script, which the page's Content-Security-Policy (worker-src 'self')
+// refuses: this file's pages bypass the policy (e2e/csp.spec.ts tests it).
+test.use({ launchOptions: { ...launchOptions(), args: [...chromiumArgs, '--disable-domain-blocking-for-3d-apis', '--disable-gpu-process-crash-limit'] }, bypassCSP: true });
 
 let injected = 0;
 let survived = 0;

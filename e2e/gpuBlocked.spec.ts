@@ -6,7 +6,7 @@
  * the notice says to reload, and after a reload the page trains again.
  */
 import { expect, test } from './fixtures';
-import { crashGpu, LOST_NOTICE, notices, open, runButton, series, status, TINY, trainToEnd } from './gpuCrash';
+import { crashGpu, LOST_NOTICE, notices, open, reloadAfterCrash, runButton, series, status, TINY, trainToEnd } from './gpuCrash';
 
 test('with no adapter to be had after two crashes, Train ends the run failed saying to reload and Run sweep ends the sweep resumable; after a reload the page trains', async ({ page, consoleErrors, browser }) => {
   await open(page, `${TINY}&steps=30&sweep.ranks=1,2&sweep.lr=-5,-5,1`);
@@ -33,7 +33,7 @@ test('with no adapter to be had after two crashes, Train ends the run failed say
   await expect(page.getByRole('button', { name: 'Run sweep' })).toBeEnabled();
   // as the notice says: after a reload the page has a GPU again, and the finished run is still there
   const figure = `the run ended ${await status(page).getAttribute('data-state')}: ${await status(page).textContent()}; the sweep ended ${await item.getAttribute('data-state')}`;
-  await page.reload();
+  await reloadAfterCrash(page);
   await expect(runButton(page, 'Train')).toBeEnabled({ timeout: 60_000 });
   const next = await trainToEnd(page);
   expect((await series(page)).map((s) => s.id)).toContain(first.id);

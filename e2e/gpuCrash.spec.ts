@@ -14,7 +14,7 @@ import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
 import { downloadOf, dropFile } from './bundle';
 import { chromiumArgs, launchOptions } from '../scripts/browser.mjs';
-import { crashGpu, LOST_NOTICE, notices, open, runButton, series, status, TINY, trainToEnd } from './gpuCrash';
+import { crashGpu, LOST_NOTICE, notices, open, reloadAfterCrash, runButton, series, status, TINY, trainToEnd } from './gpuCrash';
 import { storedSweepRuns } from './storedSweep';
 
 // Chromium blocks WebGPU for every page for a while after two GPU resets of unknown cause close together
@@ -97,7 +97,7 @@ test('a GPU crash in the middle of a run: the run fails with a clear notice, the
   await page.goto(`/#${TINY}&steps=30`);
   const next = await trainToEnd(page); // on a device acquired again
   expect(next.points.at(-1)![0]).toBe(30);
-  await page.reload();
+  await reloadAfterCrash(page);
   await expect.poll(async () => (await series(page)).map((s) => s.id)).toEqual(expect.arrayContaining([first.id, next.id]));
   console.log(`gpu crash in a run: crashed at step ${crashedAt}, next run trained to step ${next.points.at(-1)![0]}, final loss ${next.points.at(-1)![1]}`);
   expect(consoleErrors).toEqual([]);
@@ -123,7 +123,7 @@ test('a GPU crash in a sweep between two batches: the sweep is interrupted with 
   await expect(item).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
   await expect(item).toContainText('4 / 4 runs finished');
   await expect.poll(() => storedSweepRuns(page), { timeout: 30_000 }).toBe(4);
-  await page.reload();
+  await reloadAfterCrash(page);
   await expect(page.getByTestId('sweep-list').locator('li')).toContainText('4 / 4 runs finished');
   const states = await page.getByTestId('sweep-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')));
   expect(states).toEqual(['ok', 'ok', 'ok', 'ok']);

@@ -61,3 +61,17 @@ export async function trainToEnd(page: Page): Promise<Series> {
   await expect(page.locator(`[data-testid="export-panel"] li[data-run-id="${run.id}"]`)).toHaveAttribute('data-ready', 'true');
   return run;
 }
+
+/**
+ * Reload the page after a GPU crash. Chromium at times aborts that navigation (net::ERR_ABORTED) while
+ * it settles the restarted GPU process; it is tried once more then, and a second abort fails the test.
+ */
+export async function reloadAfterCrash(page: Page): Promise<void> {
+  try {
+    await page.reload();
+  } catch (e) {
+    if (!String(e).includes('ERR_ABORTED')) throw e;
+    console.log('the reload after a GPU crash was aborted by the browser; reloading again');
+    await page.reload();
+  }
+}

@@ -111,7 +111,8 @@ function cutOnce(): void {
         if (held) return;
         const m = ev.data as { type: string; runId?: string; status?: { state: string } };
         const cut = skip();
-        if (cut && m.type === 'status' && ended(m.status) && m.runId?.endsWith('-3') && !m.runId.startsWith(`${cut}-`)) held = true;
+        const runId = m.runId?.split('@')[0]; // the engine's run id is the record's plus its launch
+        if (cut && m.type === 'status' && ended(m.status) && runId?.endsWith('-3') && !runId.startsWith(`${cut}-`)) held = true;
         h(ev);
       });
     }

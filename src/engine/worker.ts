@@ -35,6 +35,11 @@ function onGpuError(e: GpuError): void {
     // The run cannot go on without its buffers; say so, keep what was already posted.
     if (session) post({ type: 'status', runId: session.runs[0].runId, status: { state: 'failed', step: session.step, stepsPerSec: 0, message: e.message } });
     session = null;
+    // The sweep's runner stops at once, and neither it nor the run's loop posts anything more: what
+    // they would still say (a failed readback, a loss read off a dead device) is not the runs' training.
+    sweep?.runner.cancel();
+    sweep = null;
+    deviceEpoch++;
     gpu = null;
   }
 }
@@ -65,12 +70,22 @@ async function gpuFor(ended: (why: string) => void): Promise<Gpu> {
   }
 }
 
-const sink: RunSink = {
-  metrics: (runId, points) => post({ type: 'metrics', runId, points }),
-  status: (runId, status) => post({ type: 'status', runId, status }),
-  weights: (runId, tensors) => (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'weights', runId, tensors } satisfies FromEngine, Object.values(tensors).map((t) => t.buffer)),
-  inspect: (runId, point) => post({ type: 'inspect', runId, point }),
-};
+/** Counts the devices lost so far: a run or sweep posts only while the device it was built on lives. */
+let deviceEpoch = 0;
+
+/** The messages of a run loop or sweep runner built now: they stop when this device is lost. */
+function liveSink(): RunSink & { live: () => boolean; post: (m: FromEngine) => void } {
+  const epoch = deviceEpoch;
+  const live = () => epoch === deviceEpoch;
+  return {
+    live,
+    post: (m) => live() && post(m),
+    metrics: (runId, points) => live() && post({ type: 'metrics', runId, points }),
+    status: (runId, status) => live() && post({ type: 'status', runId, status }),
+    weights: (runId, tensors) => live() && (self as unknown as DedicatedWorkerGlobalScope).postMessage({ type: 'weights', runId, tensors } satisfies FromEngine, Object.values(tensors).map((t) => t.buffer)),
+    inspect: (runId, point) => live() && post({ type: 'inspect', runId, point }),
+  };
+}
 
 async function handle(msg: ToEngine): Promise<void> {
   switch (msg.type) {
@@ -92,7 +107,7 @@ async function handle(msg: ToEngine): Promise<void> {
       try {
         checkMemory(g.device, [msg.config], memoryBudget); // before building the task
         const task = await loadTask(msg.config, userText);
-        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, sink, msg.initTensors, inFlightFor(g.summary), 'live', memoryBudget);
+        session = new RunLoop(g.device, [{ runId: msg.runId, config: msg.config }], task, liveSink(), msg.initTensors, inFlightFor(g.summary), 'live', memoryBudget);
       } catch (e) {
         // a refused or failed build says how many bytes it had allocated (0 when refused beforehand)
         const gpuBytes = bufferBytes(g.device).created - before;
@@ -132,17 +147,18 @@ async function handle(msg: ToEngine): Promise<void> {
     case 'sweep': {
       const g = await gpuFor(() => post({ type: 'sweep-done', sweepId: msg.sweepId, cancelled: true }));
       if (sweep) sweep.runner.cancel();
+      const out = liveSink();
       const runner = new SweepRunner(g.device, msg.runs, {
-        ...sink,
-        progress: (done, total, adapterStepsPerSec, etaSec) => post({ type: 'sweep-progress', sweepId: msg.sweepId, done, total, adapterStepsPerSec, etaSec }),
+        ...out,
+        progress: (done, total, adapterStepsPerSec, etaSec) => out.post({ type: 'sweep-progress', sweepId: msg.sweepId, done, total, adapterStepsPerSec, etaSec }),
       }, inFlightFor(g.summary), userText, memoryBudget);
       const current = { id: msg.sweepId, runner };
       sweep = current;
       // not awaited: the queue stays free for 'cancel-sweep'
       void runner
         .run()
-        .then((complete) => post({ type: 'sweep-done', sweepId: msg.sweepId, cancelled: !complete }))
-        .catch(reportError)
+        .then((complete) => out.post({ type: 'sweep-done', sweepId: msg.sweepId, cancelled: !complete }))
+        .catch((e) => out.live() && reportError(e))
         .finally(() => {
           if (sweep === current) sweep = null;
         });

@@ -17,6 +17,14 @@ interface Pending {
   key?: string;
 }
 
+export interface SweepRunOwner {
+  sweepId: string;
+  /** The run's id in the sweep record. */
+  runId: string;
+  /** The launch that sent it (activeSweep.launchId while it trains). */
+  launchId: string;
+}
+
 export interface LabContext {
   /** Posts to the engine worker; a no-op until the store's connect(send). */
   send: (m: ToEngine) => void;
@@ -26,8 +34,13 @@ export interface LabContext {
   importTensors: TensorMap | null;
   /** Requests sent to the engine (evaluate, export, calibrate) by request id, until their reply. */
   pending: Map<string, Pending>;
-  /** Run id -> sweep id, for the runs of launched sweeps: their messages belong to the sweeps. */
-  sweepOwner: Map<string, string>;
+  /**
+   * Engine run id -> the sweep run it trains, for the runs of launched sweeps: their messages belong to
+   * the sweeps. Each launch sends its runs under ids of its own (the record's run id and the launch), so
+   * a late message of an earlier launch of the same run (its device was lost, then the sweep resumed)
+   * is told apart and dropped instead of mixing its points into the run trained again.
+   */
+  sweepOwner: Map<string, SweepRunOwner>;
   /** Sweep run messages waiting for the next flush (every FLUSH_MS), and that flush's timer. */
   sweepQueue: FromEngine[];
   flushTimer: ReturnType<typeof setTimeout> | null;

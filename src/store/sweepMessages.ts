@@ -31,8 +31,10 @@ export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): v
   if (msgs.length === 0) return;
   const ended = new Set<string>();
   let { sweeps, activeSweep: active, sweepProgress: progress } = get();
+  // queued run messages carry the record's run id (receiveSweepMessage mapped the engine's)
+  const ownerOf = new Map([...ctx.sweepOwner.values()].map((o) => [o.runId, o.sweepId]));
   const patchRun = (runId: string, f: (r: SweepRunRecord) => SweepRunRecord) => {
-    const sid = ctx.sweepOwner.get(runId);
+    const sid = ownerOf.get(runId);
     sweeps = sweeps.map((s) => (s.id !== sid ? s : { ...s, runs: s.runs.map((r) => (r.runId === runId ? f(r) : r)) }));
   };
   for (const m of msgs) {
@@ -41,7 +43,7 @@ export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): v
     else if (m.type === 'status') {
       patchRun(m.runId, (r) => ({ ...r, status: m.status }));
       if (isFinished({ status: m.status }) || m.status.state === 'failed') ctx.pointBuckets.delete(m.runId);
-      if (isFinished({ status: m.status }) || m.status.state === 'failed') ended.add(ctx.sweepOwner.get(m.runId)!);
+      if (isFinished({ status: m.status }) || m.status.state === 'failed') ended.add(ownerOf.get(m.runId)!);
     } else if (m.type === 'sweep-progress' && active?.launchId === m.sweepId) progress = { adapterStepsPerSec: m.adapterStepsPerSec, etaSec: m.etaSec };
     else if (m.type === 'sweep-done' && active?.launchId === m.sweepId) {
       const sid = active.sweepId;
@@ -78,12 +80,17 @@ export function receiveSweepMessage(m: FromEngine, set: SetLab, get: GetLab, ctx
     case 'metrics':
     case 'status':
     case 'inspect':
-      if (!ctx.sweepOwner.has(m.runId)) return false;
-      break;
     case 'weights': {
-      const sid = ctx.sweepOwner.get(m.runId);
-      if (sid === undefined) return false;
-      keepWeights(set, get, sid, m.runId, m.tensors);
+      const own = ctx.sweepOwner.get(m.runId);
+      if (!own) return false;
+      // a launch no longer training (its device was lost, it was cancelled and resumed) has nothing more to say
+      if (get().activeSweep?.launchId !== own.launchId) return true;
+      if (m.type === 'weights') {
+        keepWeights(set, get, own.sweepId, own.runId, m.tensors);
+        return true;
+      }
+      ctx.sweepQueue.push({ ...m, runId: own.runId });
+      ctx.flushTimer ??= setTimeout(() => flushSweepMessages(set, get, ctx), FLUSH_MS);
       return true;
     }
     case 'error': {

@@ -14,6 +14,9 @@ let sent: ToEngine[];
 const lab = () => store.getState();
 const receive = (m: FromEngine) => lab().receive(m);
 
+/** The sweep record's run id of an engine run id (each launch sends its runs under ids of its own). */
+const recordId = (engineId: string) => engineId.slice(0, engineId.indexOf('@'));
+
 function lastSweepMsg() {
   const m = sent.filter((x) => x.type === 'sweep').at(-1);
   if (m?.type !== 'sweep') throw new Error('no sweep message');
@@ -46,7 +49,7 @@ describe('sweeps in the store', () => {
     const msg = lastSweepMsg();
     expect(msg.runs.length).toBe(6);
     expect(lab().activeSweep?.launchId).toBe(msg.sweepId);
-    expect(lab().sweeps[0].runs.map((r) => r.runId)).toEqual(msg.runs.map((r) => r.runId));
+    expect(lab().sweeps[0].runs.map((r) => r.runId)).toEqual(msg.runs.map((r) => recordId(r.runId)));
     expect(msg.runs[0].config).toMatchObject({ ...DEFAULT_CONFIG, r: 1, lr: 2 ** -6 });
 
     finish(msg.runs[0].runId, 0.3);
@@ -110,7 +113,7 @@ describe('sweeps in the store', () => {
     lab().resumeSweep(rec.id);
     const second = lastSweepMsg();
     expect(second.sweepId).not.toBe(first.sweepId);
-    expect(second.runs.map((r) => r.runId)).toEqual(first.runs.slice(2).map((r) => r.runId));
+    expect(second.runs.map((r) => recordId(r.runId))).toEqual(first.runs.slice(2).map((r) => recordId(r.runId)));
     // A late message of the cancelled launch does not end the resumed one.
     receive({ type: 'sweep-done', sweepId: first.sweepId, cancelled: true });
     lab().flushSweepMessages();
@@ -133,6 +136,38 @@ describe('sweeps in the store', () => {
     expect(lastSweepMsg().runs.length).toBe(5);
   });
 
+  it('after a lost device and a resume, late messages of the lost launch do not reach the runs trained again', async () => {
+    lab().startSweep();
+    const first = lastSweepMsg();
+    finish(first.runs[0].runId, 0.2);
+    await weights(first.runs[0].runId);
+    receive({ type: 'metrics', runId: first.runs[1].runId, points: flatTail(1, 0.5) });
+    receive({ type: 'error', kind: 'device-lost', message: 'lost' });
+    // before the resume: the lost launch's runner still posting (a failed readback, its last points)
+    receive({ type: 'metrics', runId: first.runs[1].runId, points: flatTail(1, 0.05) });
+    receive({ type: 'status', runId: first.runs[1].runId, status: { state: 'failed', step: 9, stepsPerSec: 1, message: 'readback' } });
+    lab().flushSweepMessages();
+    expect(lab().sweeps[0].runs[1].points.map((p) => p.loss)).toEqual(flatTail(1, 0.5).map((p) => p.loss));
+    expect(lab().sweeps[0].runs[1].status).toBeNull();
+
+    lab().resumeSweep(lab().sweeps[0].id);
+    const second = lastSweepMsg();
+    expect(second.runs[0].runId).not.toBe(first.runs[1].runId);
+    expect(recordId(second.runs[0].runId)).toBe(recordId(first.runs[1].runId));
+    // after it: the old launch's messages of the same run are dropped, the new launch's are applied
+    receive({ type: 'metrics', runId: first.runs[1].runId, points: flatTail(1, 0.01) });
+    receive({ type: 'status', runId: first.runs[1].runId, status: { state: 'collapsed', step: 9, stepsPerSec: 1, finalLoss: 9 } });
+    receive({ type: 'weights', runId: first.runs[1].runId, tensors: { A1: new Float32Array(2), B1: new Float32Array(2) } });
+    finish(second.runs[0].runId, 0.3);
+    await weights(second.runs[0].runId);
+    lab().flushSweepMessages();
+    const run = lab().sweeps[0].runs[1];
+    expect(run.status?.state).toBe('done');
+    expect(run.points.map((p) => p.loss)).toEqual(flatTail(1, 0.3).map((p) => p.loss));
+    expect(run.hasWeights).toBe(true);
+    expect(lab().sweeps[0].runs.filter((r) => r.hasWeights).length).toBe(2);
+  });
+
   it('a run that ended early in a batch cut off before its weights came is trained again on resume, with its batch', async () => {
     lab().startSweep();
     const first = lastSweepMsg();
@@ -144,7 +179,7 @@ describe('sweeps in the store', () => {
     const rec = lab().sweeps[0];
     expect(rec.runs[1].status?.state).toBe('diverged');
     lab().resumeSweep(rec.id);
-    expect(lastSweepMsg().runs.map((r) => r.runId)).toEqual(first.runs.slice(1).map((r) => r.runId));
+    expect(lastSweepMsg().runs.map((r) => recordId(r.runId))).toEqual(first.runs.slice(1).map((r) => recordId(r.runId)));
     expect(lab().sweeps[0].runs[1].status).toBeNull(); // its old points are dropped with it
   });
 

@@ -91,13 +91,19 @@ export function patchSweep(set: SetLab, id: string, f: (s: SweepRecord) => Sweep
   set((st) => ({ sweeps: st.sweeps.map((s) => (s.id === id ? f(s) : s)) }));
 }
 
-/** Send the unfinished runs of a sweep to the engine (a new launch id each time). */
+/** Send the unfinished runs of a sweep to the engine (a new launch id, and run ids of its own, each time). */
 function launch(set: SetLab, ctx: LabContext, rec: SweepRecord): void {
   const launchId = `${rec.id}#${++ctx.seq}`;
   const todo = rec.runs.filter((r) => !isFinished(r));
-  for (const r of todo) ctx.sweepOwner.set(r.runId, rec.id);
+  for (const [id, own] of ctx.sweepOwner) if (own.sweepId === rec.id) ctx.sweepOwner.delete(id);
+  const runs = todo.map((r) => {
+    const engineId = `${r.runId}@${launchId}`;
+    ctx.sweepOwner.set(engineId, { sweepId: rec.id, runId: r.runId, launchId });
+    ctx.pointBuckets.delete(r.runId); // its points start over
+    return { runId: engineId, config: r.config };
+  });
   set({ activeSweep: { sweepId: rec.id, launchId }, sweepProgress: null, viewedSweepId: rec.id });
-  ctx.send({ type: 'sweep', sweepId: launchId, runs: todo.map((r) => ({ runId: r.runId, config: r.config })) });
+  ctx.send({ type: 'sweep', sweepId: launchId, runs });
 }
 
 /** Why a sweep of `def` over `base` cannot start now ([] = it can). */

@@ -3,7 +3,7 @@
  * run through the store (as the engine's metrics messages, in batches) grow the JS heap by little and
  * keep the chart small; and during a real toy training run and a small sweep the main thread's long tasks
  * (a `longtask` PerformanceObserver, buffered, from just before Train is pressed) are counted and printed
- * against the 50 ms goal, and bounded by FREEZE_MS (below: why the goal itself is not asserted).
+ * against the 50 ms goal, and bounded by TASK_BOUND_MS (below: why the goal itself is not asserted).
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -35,6 +35,14 @@ async function heapMB(page: Page): Promise<number> {
   });
 }
 
+/** Per chart (Paced.tsx's `paced <name>` measures from `since` to `until`): how many times it drew and its longest draw. */
+const chartDraws = (page: Page, since: number, until = Infinity) =>
+  page.evaluate(([t, u]) => {
+    const by = new Map<string, number[]>();
+    for (const m of performance.getEntriesByType('measure')) if (m.name.startsWith('paced ') && m.startTime >= t && m.startTime < u) by.set(m.name.slice(6), [...(by.get(m.name.slice(6)) ?? []), m.duration]);
+    return [...by].map(([name, ms]) => `${name} ${ms.length}x, longest ${Math.max(...ms).toFixed(0)} ms`).join('; ');
+  }, [since, until] as const);
+
 const summary = (ms: number[]) => `${ms.length} long tasks, longest ${ms.length ? Math.max(...ms).toFixed(0) : 0} ms`;
 
 test('100,000 logged points through the store: the heap and the chart stay small', async ({ page, consoleErrors }) => {
@@ -60,7 +68,10 @@ test('100,000 logged points through the store: the heap and the chart stay small
   const after = await heapMB(page);
   const long = await longTasksSince(page, t0);
   const kept = await page.evaluate(() => JSON.parse(document.querySelector('[data-testid="loss-chart"]')!.getAttribute('data-series')!).at(-1).points.length as number);
-  const drawn = await page.getByTestId('loss-chart').locator('path.recharts-curve').evaluateAll((ps) => Math.max(...ps.map((p) => (p.getAttribute('d') ?? '').split('L').length)));
+  // the chart draws in its own turn (Paced.tsx), a task or two after the store took the last points
+  const longestCurve = () => page.getByTestId('loss-chart').locator('path.series-path').evaluateAll((ps) => Math.max(0, ...ps.map((p) => (p.getAttribute('d') ?? '').split('L').length)));
+  await expect.poll(longestCurve).toBeGreaterThan(100);
+  const drawn = await longestCurve();
   console.log(`feed 100000 points: ${fed.toFixed(0)} ms; heap ${before.toFixed(1)} -> ${after.toFixed(1)} MB (+${(after - before).toFixed(1)}); kept ${kept} points, longest curve ${drawn} points; ${summary(long)}`);
   expect(kept).toBeLessThanOrEqual(1000);
   expect(drawn).toBeLessThanOrEqual(300);
@@ -71,15 +82,18 @@ test('100,000 logged points through the store: the heap and the chart stay small
 });
 
 /**
- * The 50 ms goal is not held on SwiftShader: measured with 2 cores at load 8-9, after the charts were
- * deferred, over two runs: training 12-19 long tasks, longest 372-895 ms (most 50-160 ms); sweep 13-19,
- * longest 310-768 ms (before the deferred charts: 65 tasks, longest 1336 ms). A trace shows the time in
- * Recharts' own synchronous re-renders (its internal store) while SwiftShader's GPU work holds both cores.
- * So this test prints the count against the goal and fails only past FREEZE_MS, a page that visibly freezes.
+ * The 50 ms goal, on SwiftShader with 2 cores (whose GPU emulation holds both while training):
+ * - before the page drew its charts one per task (Paced.tsx) with paths of their own (SeriesPath.tsx):
+ *   training 5-9 long tasks, longest 179-240 ms; sweep 2-5, longest 79-151 ms; a trace put the time in
+ *   Recharts' synchronous re-renders of every chart at once, and the mount of the five views together.
+ * - after, over three runs: training 1-2 long tasks, longest 51-113 ms; sweep 1-2, longest 51-83 ms;
+ *   each chart's own draw 15-60 ms at most, the longest the loss chart's or a view's first draw.
+ * So the goal is printed against (with each chart's longest draw) and the test fails past TASK_BOUND_MS,
+ * which the page before this pacing went past.
  */
-const FREEZE_MS = 1000;
+const TASK_BOUND_MS = 200;
 
-test('main-thread long tasks during a training run and a small sweep: counted against 50 ms, none a freeze', async ({ page, consoleErrors }) => {
+test('main-thread long tasks during a training run and a small sweep: counted against 50 ms, none past 200 ms', async ({ page, consoleErrors }) => {
   await watchLongTasks(page);
   await page.goto('/#width=32&layers=1&steps=300&batch=16&evalSize=64&logEvery=1&sweep.ranks=1,2&sweep.lr=-6,-5,1');
   await expect(train(page)).toBeEnabled({ timeout: 60_000 });
@@ -94,10 +108,12 @@ test('main-thread long tasks during a training run and a small sweep: counted ag
   await expect(page.getByTestId('sweep-table').locator('tbody tr[data-state="pending"]')).toHaveCount(0, { timeout: 120_000 });
   await expect(page.getByRole('progressbar', { name: 'Sweep progress' })).toHaveCount(0, { timeout: 30_000 });
   const duringSweep = await longTasksSince(page, t1);
+  console.log(`chart draws, training run: ${await chartDraws(page, t0, t1).then((x) => x || 'none')}`);
+  console.log(`chart draws, sweep: ${await chartDraws(page, t1).then((x) => x || 'none')}`);
   console.log(`long tasks: training run (300 steps, every step logged) ${summary(duringRun)}: [${duringRun.map((x) => x.toFixed(0))}]; sweep (4 runs) ${summary(duringSweep)}: [${duringSweep.map((x) => x.toFixed(0))}]`);
   const over = (ms: number[]) => ms.filter((x) => x > LONG_TASK_MS).length;
-  console.log(`over the ${LONG_TASK_MS} ms goal: run ${over(duringRun)}, sweep ${over(duringSweep)}; over the ${FREEZE_MS} ms freeze bound: ${[...duringRun, ...duringSweep].filter((x) => x > FREEZE_MS).length}`);
-  expect(duringRun.filter((ms) => ms > FREEZE_MS)).toEqual([]);
-  expect(duringSweep.filter((ms) => ms > FREEZE_MS)).toEqual([]);
+  console.log(`over the ${LONG_TASK_MS} ms goal: run ${over(duringRun)}, sweep ${over(duringSweep)}; over the ${TASK_BOUND_MS} ms bound: ${[...duringRun, ...duringSweep].filter((x) => x > TASK_BOUND_MS).length}`);
+  expect(duringRun.filter((ms) => ms > TASK_BOUND_MS)).toEqual([]);
+  expect(duringSweep.filter((ms) => ms > TASK_BOUND_MS)).toEqual([]);
   expect(consoleErrors).toEqual([]);
 });

@@ -90,7 +90,7 @@ test('rank set with the keyboard goes into the URL, and Train makes the loss fal
   await expect(page.getByTestId('legend')).toContainText('r=9');
 
   // The chart draws smoothed loss over a faint raw curve, plus the dashed eval loss; smoothing 0 drops the raw copy.
-  const curves = page.getByTestId('loss-chart').locator('path.recharts-line-curve');
+  const curves = page.getByTestId('loss-chart').locator('path.series-path');
   await expect(curves).toHaveCount(3);
   await lossChart(page).getByRole('checkbox', { name: 'Log scale' }).uncheck();
   await expect(curves).toHaveCount(3);

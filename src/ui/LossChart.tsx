@@ -4,11 +4,17 @@
  * `data-series` for tests (what is drawn is smoothed and downsampled, see chartData.ts).
  */
 import { useDeferredValue, useMemo, useRef } from 'react';
-import { CartesianGrid, Line, LineChart, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, LineChart, XAxis, YAxis } from 'recharts';
 import { configToQuery } from '../config/url';
 import { isActive, useLab, type RunRecord } from '../store/store';
 import { assignColours, liveProgress, lossUnit, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
 import { fmtNum, fmtTick, logTicks } from '../format';
+import { Paced } from './Paced';
+import { SeriesPath } from './SeriesPath';
+import { plainTick, useChartWidth } from './chartFrame';
+
+const STEP_TICK = plainTick();
+const LOSS_TICK = plainTick(fmtTick);
 
 export function LossChart() {
   // deferred: the chart redraws in a background (interruptible, time-sliced) render, so a batch of
@@ -22,6 +28,7 @@ export function LossChart() {
   const chart = useLab((s) => s.chart);
   const setChart = useLab((s) => s.setChart);
   const colours = useRef(new Map<string, string>()).current;
+  const [frame, width] = useChartWidth<HTMLDivElement>();
   assignColours(
     runs.map((r) => r.id),
     colours,
@@ -29,12 +36,44 @@ export function LossChart() {
 
   const ceiling = useMemo(() => yCeiling(runs, chart.logY ? 10 : 1.5), [runs, chart.logY]);
   const curves = useMemo(() => runs.map((r) => ({ run: r, c: runCurves(r, chart.smoothing, chart.logY, ceiling) })), [runs, chart, ceiling]);
-  const domain = yDomain(
-    curves.map((x) => x.c),
-    chart.logY,
-  );
-  const ticks = chart.logY && domain ? logTicks(domain[0], domain[1]) : [];
-  const maxSteps = Math.max(1, ...runs.map((r) => r.config.steps));
+  // the x axis reaches every run's planned steps, and its last logged step if that is later
+  const maxSteps = Math.max(1, ...runs.map((r) => Math.max(r.config.steps, r.points.at(-1)?.step ?? 0)));
+  // the drawing is rebuilt only when its curves change, and drawn in its own task (Paced.tsx)
+  const plot = useMemo(() => {
+    const domain = yDomain(
+      curves.map((x) => x.c),
+      chart.logY,
+    );
+    const ticks = chart.logY && domain ? logTicks(domain[0], domain[1]) : [];
+    return (
+      <LineChart width={width} height={320} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
+        <CartesianGrid stroke="#e8ebf1" />
+        {/* interval 0: a handful of numeric ticks never overlap, and Recharts then skips measuring each label in the DOM */}
+        <XAxis type="number" allowDataOverflow dataKey="step" domain={[0, maxSteps]} allowDecimals={false} interval={0} tick={STEP_TICK} label={{ value: 'step', position: 'insideBottom', offset: -10 }} />
+        <YAxis
+          type="number"
+          dataKey="y"
+          scale={chart.logY ? 'log' : 'linear'}
+          domain={domain ?? (chart.logY ? [0.01, 1] : [0, 1])}
+          allowDataOverflow
+          ticks={ticks.length ? ticks : undefined}
+          tick={LOSS_TICK}
+          tickCount={6}
+          interval={0}
+          width={60}
+        />
+        {curves.flatMap(({ run, c }) => {
+          const stroke = colours.get(run.id)!;
+          return [
+            c.raw.length > 0 && <SeriesPath key={`${run.id}-raw`} points={c.raw} xKey="step" style={{ stroke, strokeOpacity: 0.22, strokeWidth: 1, name: `${run.label} raw` }} />,
+            <SeriesPath key={`${run.id}-train`} points={c.smooth} xKey="step" style={{ stroke, strokeWidth: 2, name: `${run.label} train` }} />,
+            c.evalLoss.length > 0 && <SeriesPath key={`${run.id}-eval`} points={c.evalLoss} xKey="step" style={{ stroke, strokeWidth: 1.5, strokeDasharray: '5 4', name: `${run.label} eval` }} />,
+            c.evalBase.length > 0 && <SeriesPath key={`${run.id}-evalBase`} points={c.evalBase} xKey="step" style={{ stroke, strokeWidth: 1.5, strokeDasharray: '1 3', name: `${run.label} eval (pretraining text)` }} />,
+          ].filter(Boolean);
+        })}
+      </LineChart>
+    );
+  }, [curves, chart.logY, maxSteps, colours, width]);
   // what the store holds now, not the deferred drawing's: what a reader of data-series is told matches
   // the run's status and the exports at once
   const json = useMemo(() => seriesJson(live.filter((r) => r.config.task === task)), [live, task]);
@@ -61,36 +100,10 @@ export function LossChart() {
         />
         <output htmlFor="smoothing">{chart.smoothing.toFixed(2)}</output>
       </div>
-      <div className="chart" data-testid="loss-chart" data-series={json}>
-        {runs.length === 0 ? (
-          <p className="empty">No runs yet. Press Train: the training loss (solid) and the eval loss (dashed) appear here as the model learns.</p>
-        ) : (
-          <LineChart responsive style={{ width: '100%', height: 320 }} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
-            <CartesianGrid stroke="#e8ebf1" />
-            <XAxis type="number" dataKey="step" domain={[0, maxSteps]} allowDecimals={false} label={{ value: 'step', position: 'insideBottom', offset: -10 }} />
-            <YAxis
-              type="number"
-              dataKey="y"
-              scale={chart.logY ? 'log' : 'linear'}
-              domain={domain ?? ['auto', 'auto']}
-              allowDataOverflow
-              ticks={ticks.length ? ticks : undefined}
-              tickFormatter={(v: number) => fmtTick(v)}
-              tickCount={6}
-              width={60}
-            />
-            {curves.flatMap(({ run, c }) => {
-              const colour = colours.get(run.id)!;
-              const common = { isAnimationActive: false, dot: false as const, dataKey: 'y', stroke: colour, legendType: 'none' as const, type: 'linear' as const };
-              return [
-                c.raw.length > 0 && <Line key={`${run.id}-raw`} {...common} data={c.raw} strokeOpacity={0.22} strokeWidth={1} name={`${run.label} raw`} />,
-                <Line key={`${run.id}-train`} {...common} data={c.smooth} strokeWidth={2} name={`${run.label} train`} />,
-                c.evalLoss.length > 0 && <Line key={`${run.id}-eval`} {...common} data={c.evalLoss} strokeWidth={1.5} strokeDasharray="5 4" name={`${run.label} eval`} />,
-                c.evalBase.length > 0 && <Line key={`${run.id}-evalBase`} {...common} data={c.evalBase} strokeWidth={1.5} strokeDasharray="1 3" name={`${run.label} eval (pretraining text)`} />,
-              ].filter(Boolean);
-            })}
-          </LineChart>
-        )}
+      <div className="chart" data-testid="loss-chart" data-series={json} ref={frame}>
+        {runs.length === 0 && <p className="empty over">No runs yet. Press Train: the training loss (solid) and the eval loss (dashed) appear here as the model learns.</p>}
+        {/* the empty frame is drawn at once, so the first run's start does not also build the chart */}
+        {width > 0 && <Paced name="loss chart">{plot}</Paced>}
       </div>
       <Legend runs={runs} colours={colours} lm={lm} />
     </section>

@@ -4,13 +4,18 @@
  * `data-series` holds the numbers for tests.
  */
 import type { ReactNode } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceLine, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, LineChart, XAxis, YAxis } from 'recharts';
 import { fmtTick, logTicks } from '../../format';
 import { ChartLegend } from '../sweep/ChartLegend';
 import { ChartPanel } from '../sweep/ChartPanel';
 import { indexTicks, linesLegend, type LinesData } from './lines';
 import { tableCsv, tableJson } from './numbers';
 import { NumbersTable } from './NumbersTable';
+import { SeriesPath } from '../SeriesPath';
+import { plainTick, useChartWidth } from '../chartFrame';
+
+const INDEX_TICK = plainTick();
+const VALUE_TICK = plainTick(fmtTick);
 
 interface Props {
   title: string;
@@ -28,11 +33,13 @@ interface Props {
 }
 
 export function InspectLineChart({ title, file, testId, data, xLabel, yLabel, empty, note, discrete, height = 230 }: Props) {
+  const [frame, width] = useChartWidth<HTMLDivElement>();
   const drawn = data.series.filter((s) => s.points.length > 0);
   const legend = linesLegend(data);
   const xs = drawn.flatMap((s) => s.points.map((p) => p.x));
   const [lo, hi] = data.yDomain;
   const xMax = xs.length ? Math.max(...xs) : 1;
+  const [xLo, xHi] = discrete ? [0.5, xMax + 0.5] : [xs.length ? Math.min(...xs) : 0, xMax];
   return (
     <ChartPanel
       title={title}
@@ -47,52 +54,46 @@ export function InspectLineChart({ title, file, testId, data, xLabel, yLabel, em
         </>
       }
     >
-      <div className="chart inspect-chart" data-testid={testId} data-series={data.json}>
+      <div className="chart inspect-chart" data-testid={testId} data-series={data.json} ref={frame}>
         {drawn.length === 0 ? (
           <p className="empty">{empty}</p>
         ) : (
-          <LineChart responsive style={{ width: '100%', height }} margin={{ top: 8, right: 16, bottom: 22, left: 4 }}>
-            <CartesianGrid stroke="#e8ebf1" />
-            <XAxis
-              type="number"
-              dataKey="x"
-              domain={discrete ? [0.5, xMax + 0.5] : [Math.min(...xs), xMax]}
-              allowDecimals={false}
-              ticks={discrete ? indexTicks(xMax) : undefined}
-              label={{ value: xLabel, position: 'insideBottom', offset: -12 }}
-            />
-            <YAxis
-              type="number"
-              dataKey="y"
-              scale={data.log ? 'log' : 'linear'}
-              domain={[lo, hi]}
-              allowDataOverflow
-              ticks={data.log ? logTicks(lo, hi) : data.yTicks}
-              tickFormatter={(v: number) => fmtTick(v)}
-              width={74}
-              label={{ value: yLabel, angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }}
-            />
-            {data.refs.map((r) => (
-              <ReferenceLine key={r.label} y={r.y} stroke={r.colour} strokeDasharray={r.dash} ifOverflow="extendDomain" />
-            ))}
-            {drawn.map((s) => (
-              <Line
-                key={s.key}
-                data={s.points}
-                dataKey="y"
-                type="linear"
-                stroke={s.colour}
-                strokeWidth={s.dash ? 1.5 : 2}
-                strokeDasharray={s.dash}
-                // a spectrum is a handful of values, each of which matters: mark them
-                dot={discrete ? { r: 3, fill: s.colour, stroke: s.colour } : false}
-                activeDot={false}
-                isAnimationActive={false}
-                legendType="none"
-                name={s.label}
+          width > 0 && (
+            <LineChart width={width} height={height} margin={{ top: 8, right: 16, bottom: 22, left: 4 }}>
+              <CartesianGrid stroke="#e8ebf1" />
+              <XAxis
+                type="number"
+                allowDataOverflow
+                dataKey="x"
+                domain={[xLo, xHi]}
+                allowDecimals={false}
+                ticks={discrete ? indexTicks(xMax) : undefined}
+                // interval 0: these few numeric ticks never overlap, and Recharts then skips measuring each label in the DOM
+                interval={0}
+                tick={INDEX_TICK}
+                label={{ value: xLabel, position: 'insideBottom', offset: -12 }}
               />
-            ))}
-          </LineChart>
+              <YAxis
+                type="number"
+                dataKey="y"
+                scale={data.log ? 'log' : 'linear'}
+                domain={[lo, hi]}
+                allowDataOverflow
+                ticks={data.log ? logTicks(lo, hi) : data.yTicks}
+                tick={VALUE_TICK}
+                interval={0}
+                width={74}
+                label={{ value: yLabel, angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }}
+              />
+              {data.refs.map((r) => (
+                <SeriesPath key={r.label} points={[{ x: xLo, y: r.y }, { x: xHi, y: r.y }]} xKey="x" style={{ stroke: r.colour, strokeWidth: 1, strokeDasharray: r.dash, name: r.label }} />
+              ))}
+              {drawn.map((s) => (
+                // a spectrum is a handful of values, each of which matters: mark them
+                <SeriesPath key={s.key} points={s.points} xKey="x" style={{ stroke: s.colour, strokeWidth: s.dash ? 1.5 : 2, strokeDasharray: s.dash, name: s.label, dot: discrete ? 3 : undefined }} />
+              ))}
+            </LineChart>
+          )
         )}
       </div>
     </ChartPanel>

@@ -13,6 +13,7 @@ import { fileStem } from '../sweep/chartExport';
 import { DeltaHeatmap } from './DeltaHeatmap';
 import { AgreementChart, DynamicsChart, EffRankChart, SpectrumChart } from './InspectCharts';
 import { ModelDiagram } from './ModelDiagram';
+import { Paced } from '../Paced';
 import { modelLayout, trainedModules } from './modelLayout';
 import { runInspect } from './select';
 import './inspect.css';
@@ -63,11 +64,22 @@ export function InspectPanel() {
     const reference = refM && refLabel ? { label: refLabel, m: refM } : undefined;
     return (
       <div className="inspect-grid">
-        <SpectrumChart points={points} module={module} file={file} toy={toy} reference={reference} />
-        <EffRankChart points={points} module={module} file={file} toy={toy} trueRank={trueRank} />
-        <AgreementChart points={points} module={module} file={file} toy={toy} />
-        <DynamicsChart points={points} module={module} file={file} toy={toy} />
-        <DeltaHeatmap points={points} module={module} file={file} />
+        {/* one chart per main-thread task (Paced.tsx): five charts redrawn together would hold it for long */}
+        <Paced name="spectrum">
+          <SpectrumChart points={points} module={module} file={file} toy={toy} reference={reference} />
+        </Paced>
+        <Paced name="effective rank">
+          <EffRankChart points={points} module={module} file={file} toy={toy} trueRank={trueRank} />
+        </Paced>
+        <Paced name="agreement">
+          <AgreementChart points={points} module={module} file={file} toy={toy} />
+        </Paced>
+        <Paced name="dynamics">
+          <DynamicsChart points={points} module={module} file={file} toy={toy} />
+        </Paced>
+        <Paced name="ΔW heatmap">
+          <DeltaHeatmap points={points} module={module} file={file} />
+        </Paced>
       </div>
     );
   }, [points, module, file, toy, trueRank, refM, refLabel]);

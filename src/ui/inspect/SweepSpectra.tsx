@@ -4,8 +4,8 @@
  * effective rank against r with the line y = r. From the final inspection point of each sweep run.
  * Mounted in the sweep section with the sweep record as its only input.
  */
-import { useMemo, useState } from 'react';
-import { CartesianGrid, ComposedChart, Line, LineChart, ReferenceLine, Scatter, XAxis, YAxis } from 'recharts';
+import { memo, useMemo, useState } from 'react';
+import { CartesianGrid, LineChart, ReferenceLine, XAxis, YAxis } from 'recharts';
 import { fmtTick, logTicks } from '../../format';
 import type { SweepRecord } from '../../sweep/types';
 import { ChartLegend } from '../sweep/ChartLegend';
@@ -16,18 +16,31 @@ import type { LegendItem } from '../sweep/svgDocument';
 import { indexTicks } from './lines';
 import { tableCsv, tableJson } from './numbers';
 import { NumbersTable } from './NumbersTable';
-import { bestRuns, sweepModules, sweepSpectra } from './sweepSpectra';
+import { bestRuns, sweepModules, sweepSpectra, type BestRun } from './sweepSpectra';
+import { plainTick, useChartWidth, useSameWhile } from '../chartFrame';
+import { Markers, SeriesPath } from '../SeriesPath';
+
+const INT_TICK = plainTick();
+const VALUE_TICK = plainTick(fmtTick);
 
 const DIAGONAL = '#8a93a6';
 const TRUE_RANK = '#5a6478';
 
 export function SweepSpectra({ sweep }: { sweep: SweepRecord }) {
-  const best = useMemo(() => bestRuns(sweep), [sweep]);
+  const fresh = useMemo(() => bestRuns(sweep), [sweep]);
+  // a sweep's flush that leaves every rank's best run as it was does not redraw the two charts
+  const best = useSameWhile(fresh, JSON.stringify(fresh.map((b) => [b.name, b.run.runId, b.point.step, b.finalLoss])));
+  return <SpectraView best={best} name={sweep.name} />;
+}
+
+const SpectraView = memo(function SpectraView({ best, name }: { best: BestRun[]; name: string }) {
   const modules = useMemo(() => sweepModules(best), [best]);
   const [picked, setPicked] = useState<string | null>(null);
   const module = picked && modules.includes(picked) ? picked : (modules[0] ?? '');
   const d = useMemo(() => sweepSpectra(best, module), [best, module]);
-  const file = fileStem(sweep.name);
+  const [specFrame, specWidth] = useChartWidth<HTMLDivElement>();
+  const [utilFrame, utilWidth] = useChartWidth<HTMLDivElement>();
+  const file = fileStem(name);
   const numbers = { csv: () => tableCsv(d.table), json: () => tableJson(d.table) };
   const select = (
     <select aria-label="Module of the sweep's spectra" value={module} onChange={(e) => setPicked(e.target.value)} disabled={modules.length < 2}>
@@ -57,6 +70,7 @@ export function SweepSpectra({ sweep }: { sweep: SweepRecord }) {
   ];
   const [ulo, uhi] = d.utilDomain;
   const ranks = d.diagonal.map((p) => p.x);
+  const [rlo, rhi] = [Math.min(...ranks) / 1.5, Math.max(...ranks) * 1.5];
   return (
     <>
       <ChartPanel
@@ -73,15 +87,17 @@ export function SweepSpectra({ sweep }: { sweep: SweepRecord }) {
           </>
         }
       >
-        <div className="chart inspect-chart" data-testid="sweep-spectra" data-series={d.json}>
-          <LineChart responsive style={{ width: '100%', height: 260 }} margin={{ top: 8, right: 16, bottom: 22, left: 4 }}>
-            <CartesianGrid stroke="#e8ebf1" />
-            <XAxis type="number" dataKey="x" domain={[0.5, xMax + 0.5]} allowDecimals={false} ticks={indexTicks(xMax)} label={{ value: 'index i', position: 'insideBottom', offset: -12 }} />
-            <YAxis type="number" dataKey="y" scale="log" domain={[slo, shi]} allowDataOverflow ticks={logTicks(slo, shi)} tickFormatter={(v: number) => fmtTick(v)} width={74} label={{ value: 'singular value σᵢ', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
-            {d.spectra.map((s) => (
-              <Line key={s.key} data={s.points} dataKey="y" stroke={s.colour} strokeWidth={s.dash ? 1.5 : 2} strokeDasharray={s.dash} dot={{ r: 2.5, fill: s.colour, stroke: s.colour }} activeDot={false} isAnimationActive={false} legendType="none" name={s.label} />
-            ))}
-          </LineChart>
+        <div className="chart inspect-chart" data-testid="sweep-spectra" data-series={d.json} ref={specFrame}>
+          {specWidth > 0 && (
+            <LineChart width={specWidth} height={260} margin={{ top: 8, right: 16, bottom: 22, left: 4 }}>
+              <CartesianGrid stroke="#e8ebf1" />
+              <XAxis type="number" allowDataOverflow dataKey="x" domain={[0.5, xMax + 0.5]} allowDecimals={false} ticks={indexTicks(xMax)} interval={0} tick={INT_TICK} label={{ value: 'index i', position: 'insideBottom', offset: -12 }} />
+              <YAxis type="number" dataKey="y" scale="log" domain={[slo, shi]} allowDataOverflow ticks={logTicks(slo, shi)} interval={0} tick={VALUE_TICK} width={74} label={{ value: 'singular value σᵢ', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
+              {d.spectra.map((s) => (
+                <SeriesPath key={s.key} points={s.points} xKey="x" style={{ stroke: s.colour, strokeWidth: s.dash ? 1.5 : 2, strokeDasharray: s.dash, name: s.label, dot: 2.5 }} />
+              ))}
+            </LineChart>
+          )}
         </div>
       </ChartPanel>
       <ChartPanel
@@ -97,22 +113,24 @@ export function SweepSpectra({ sweep }: { sweep: SweepRecord }) {
           </>
         }
       >
-        <div className="chart inspect-chart" data-testid="sweep-rank-utilisation" data-series={JSON.stringify(d.util.map((u) => [u.x, u.y]))}>
+        <div className="chart inspect-chart" data-testid="sweep-rank-utilisation" data-series={JSON.stringify(d.util.map((u) => [u.x, u.y]))} ref={utilFrame}>
           {d.util.length === 0 ? (
             <p className="empty">No LoRA run with an inspection.</p>
           ) : (
-            <ComposedChart responsive style={{ width: '100%', height: 260 }} margin={{ top: 8, right: 40, bottom: 22, left: 4 }}>
-              <CartesianGrid stroke="#e8ebf1" />
-              <XAxis type="number" dataKey="x" scale="log" domain={[Math.min(...ranks) / 1.5, Math.max(...ranks) * 1.5]} ticks={ranks} allowDataOverflow label={{ value: 'adapter rank r', position: 'insideBottom', offset: -12 }} />
-              <YAxis type="number" dataKey="y" scale="log" domain={[ulo, uhi]} allowDataOverflow ticks={logTicks(ulo, uhi)} tickFormatter={(v: number) => fmtTick(v)} width={60} label={{ value: 'effective rank', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
-              <Line data={d.diagonal} dataKey="y" stroke={DIAGONAL} strokeDasharray="5 4" dot={false} activeDot={false} isAnimationActive={false} legendType="none" />
-              {d.trueRank && <ReferenceLine y={d.trueRank} stroke={TRUE_RANK} strokeDasharray="2 3" />}
-              {d.fftEffRank !== null && <ReferenceLine y={d.fftEffRank} stroke={FFT_COLOUR} strokeDasharray="6 4" label={{ value: 'FFT', position: 'right', fill: FFT_COLOUR, fontSize: 11 }} />}
-              <Scatter data={d.util} shape={(p: { cx?: number; cy?: number; payload?: { colour: string } }) => (p.cx === undefined || p.cy === undefined ? <g /> : <circle cx={p.cx} cy={p.cy} r={5} fill={p.payload?.colour} />)} isAnimationActive={false} legendType="none" />
-            </ComposedChart>
+            utilWidth > 0 && (
+              <LineChart width={utilWidth} height={260} margin={{ top: 8, right: 40, bottom: 22, left: 4 }}>
+                <CartesianGrid stroke="#e8ebf1" />
+                <XAxis type="number" dataKey="x" scale="log" domain={[rlo, rhi]} ticks={ranks} interval={0} tick={INT_TICK} allowDataOverflow label={{ value: 'adapter rank r', position: 'insideBottom', offset: -12 }} />
+                <YAxis type="number" dataKey="y" scale="log" domain={[ulo, uhi]} allowDataOverflow ticks={logTicks(ulo, uhi)} interval={0} tick={VALUE_TICK} width={60} label={{ value: 'effective rank', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
+                <SeriesPath points={d.diagonal} xKey="x" style={{ stroke: DIAGONAL, strokeDasharray: '5 4', name: 'y = r' }} />
+                {d.trueRank && <SeriesPath points={[{ x: rlo, y: d.trueRank }, { x: rhi, y: d.trueRank }]} xKey="x" style={{ stroke: TRUE_RANK, strokeWidth: 1, strokeDasharray: '2 3', name: `true rank r* = ${d.trueRank}` }} />}
+                {d.fftEffRank !== null && <ReferenceLine y={d.fftEffRank} stroke={FFT_COLOUR} strokeDasharray="6 4" label={{ value: 'FFT', position: 'right', fill: FFT_COLOUR, fontSize: 11 }} />}
+                <Markers points={d.util} render={(cx, cy, u) => <circle cx={cx} cy={cy} r={5} fill={u.colour} />} />
+              </LineChart>
+            )
           )}
         </div>
       </ChartPanel>
     </>
   );
-}
+});

@@ -5,13 +5,18 @@
  * top edge. Click a point to add its loss curve; hover it to see the run.
  */
 import { memo, useCallback, useMemo } from 'react';
-import { CartesianGrid, ComposedChart, Line, Scatter, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, LineChart, XAxis, YAxis } from 'recharts';
 import type { LossView } from '../../metrics/bits';
 import type { Panel } from '../../sweep/analysis';
 import { ChartPanel } from './ChartPanel';
-import { muaData, muaLegend, type Dot } from './muaData';
+import { muaData, muaLegend, type Dot, type MuaData } from './muaData';
+import { plainTick, useChartWidth, useSameWhile } from '../chartFrame';
+import { Markers, SeriesPath } from '../SeriesPath';
 import { BAD_COLOUR } from './scales';
 import { fmt, logTicks } from '../../format';
+
+const INT_TICK = plainTick();
+const LOSS_TICK = plainTick(fmt);
 
 interface Props {
   panels: Panel[];
@@ -23,48 +28,70 @@ interface Props {
   onHover(runId: string | null): void;
 }
 
-type ShapeProps = { cx?: number; cy?: number; payload?: Dot };
+type Optimum = NonNullable<MuaData['series'][number]['optimum']> & { colour: string };
 
 /**
- * Memoised, with shape callbacks that keep their identity: Recharts remounts a custom shape whose function
- * changes, and a point remounted between mousedown and mouseup (a hover re-render) never gets its click.
+ * Memoised, with marker callbacks that keep their identity: a hover (the section re-renders) neither
+ * redraws the chart nor remounts a point between mousedown and mouseup (it would never get its click).
  */
 export const MuaChart = memo(function MuaChart({ panels, view, file, selected, onPick, onHover }: Props) {
-  const data = useMemo(() => muaData(panels, view.of), [panels, view]);
+  const fresh = useMemo(() => muaData(panels, view.of), [panels, view]);
+  // a sweep's every flush rebuilds the panels; the chart is redrawn only when what it draws changed
+  const data = useSameWhile(fresh, JSON.stringify([fresh.json, fresh.yDomain, fresh.xDomain, fresh.series.map((s) => [s.colour, s.dash, s.dots.map((d) => d.runId)])]));
+  const [frame, width] = useChartWidth<HTMLDivElement>();
   const legend = useMemo(() => muaLegend(data), [data]);
-  const [lo, hi] = data.yDomain;
+  const suffix = view.suffix;
 
-  const dot = useCallback((p: ShapeProps) => {
-    const d = p.payload;
-    if (p.cx === undefined || p.cy === undefined || !d) return <g />;
-    const on = selected.includes(d.runId);
-    const events = { onClick: () => onPick(d.runId), onMouseEnter: () => onHover(d.runId), onMouseLeave: () => onHover(null), style: { cursor: 'pointer' } };
-    const label = `${d.series} lr 2^${d.x}: ${d.outcome === 'ok' ? `final loss ${fmt(d.loss)}` : d.outcome}`;
-    if (d.outcome === 'diverged')
-      return (
-        <g {...events} data-outcome="diverged" aria-label={label}>
-          <path d={`M${p.cx - 5},${p.cy - 5}L${p.cx + 5},${p.cy + 5}M${p.cx - 5},${p.cy + 5}L${p.cx + 5},${p.cy - 5}`} stroke={BAD_COLOUR} strokeWidth={2.2} />
-          <circle cx={p.cx} cy={p.cy} r={7} fill="transparent" />
-        </g>
-      );
-    if (d.outcome === 'collapsed')
-      return (
-        <g {...events} data-outcome="collapsed" aria-label={label}>
-          <path d={`M${p.cx},${p.cy - 6}L${p.cx + 6},${p.cy + 5}L${p.cx - 6},${p.cy + 5}Z`} fill="#fff" stroke={d.colour} strokeWidth={2} />
-        </g>
-      );
-    return <circle {...events} cx={p.cx} cy={p.cy} r={on ? 4.5 : 3} fill={on ? '#000' : d.colour} stroke="#fff" strokeWidth={on ? 1.5 : 0.5} aria-label={label} />;
-  }, [selected, onPick, onHover]);
+  const dot = useCallback(
+    (cx: number, cy: number, d: Dot) => {
+      const on = selected.includes(d.runId);
+      const events = { onClick: () => onPick(d.runId), onMouseEnter: () => onHover(d.runId), onMouseLeave: () => onHover(null), style: { cursor: 'pointer' } };
+      const label = `${d.series} lr 2^${d.x}: ${d.outcome === 'ok' ? `final loss ${fmt(d.loss)}` : d.outcome}`;
+      if (d.outcome === 'diverged')
+        return (
+          <g {...events} data-outcome="diverged" aria-label={label}>
+            <path d={`M${cx - 5},${cy - 5}L${cx + 5},${cy + 5}M${cx - 5},${cy + 5}L${cx + 5},${cy - 5}`} stroke={BAD_COLOUR} strokeWidth={2.2} />
+            <circle cx={cx} cy={cy} r={7} fill="transparent" />
+          </g>
+        );
+      if (d.outcome === 'collapsed')
+        return (
+          <g {...events} data-outcome="collapsed" aria-label={label}>
+            <path d={`M${cx},${cy - 6}L${cx + 6},${cy + 5}L${cx - 6},${cy + 5}Z`} fill="#fff" stroke={d.colour} strokeWidth={2} />
+          </g>
+        );
+      return <circle {...events} cx={cx} cy={cy} r={on ? 4.5 : 3} fill={on ? '#000' : d.colour} stroke="#fff" strokeWidth={on ? 1.5 : 0.5} aria-label={label} />;
+    },
+    [selected, onPick, onHover],
+  );
 
-  const star = useCallback((p: ShapeProps & { payload?: { reliable: boolean; colour: string; why?: string } }) => {
-    if (p.cx === undefined || p.cy === undefined || !p.payload) return <g />;
-    const { reliable, colour, why } = p.payload;
-    return (
-      <circle cx={p.cx} cy={p.cy} r={8} fill={reliable ? colour : '#fff'} fillOpacity={reliable ? 0.9 : 1} stroke={colour} strokeWidth={2.5} pointerEvents="none">
+  const star = useCallback(
+    (cx: number, cy: number, { reliable, colour, why }: Optimum) => (
+      <circle cx={cx} cy={cy} r={8} fill={reliable ? colour : '#fff'} fillOpacity={reliable ? 0.9 : 1} stroke={colour} strokeWidth={2.5} pointerEvents="none">
         <title>{reliable ? 'optimum' : `unreliable optimum: ${why}`}</title>
       </circle>
-    );
-  }, []);
+    ),
+    [],
+  );
+
+  // the drawing is rebuilt only when its data, its width or the picked runs change
+  const plot = useMemo(
+    () => (
+      <LineChart width={width} height={360} margin={{ top: 10, right: 16, bottom: 22, left: 4 }}>
+        <CartesianGrid stroke="#e8ebf1" />
+        <XAxis type="number" dataKey="x" domain={data.xDomain} allowDataOverflow ticks={data.xTicks} interval={0} tick={INT_TICK} label={{ value: 'log2(learning rate)', position: 'insideBottom', offset: -12 }} />
+        <YAxis type="number" dataKey="y" scale="log" domain={data.yDomain} allowDataOverflow ticks={logTicks(data.yDomain[0], data.yDomain[1])} interval={0} tick={LOSS_TICK} width={72} label={{ value: `final loss${suffix}`, angle: -90, position: 'insideLeft', offset: 10 }} />
+        {data.series.map((s) => (
+          <SeriesPath key={`l-${s.name}`} points={s.line} xKey="x" style={{ stroke: s.colour, strokeWidth: s.fft ? 2.2 : 1.8, strokeDasharray: s.dash || undefined, name: s.name }} />
+        ))}
+        {data.series.map((s) => (
+          <Markers key={`d-${s.name}`} points={s.dots} render={dot} />
+        ))}
+        <Markers points={data.series.filter((s) => s.optimum).map((s): Optimum => ({ ...s.optimum!, colour: s.colour }))} render={star} />
+      </LineChart>
+    ),
+    [data, width, dot, star, suffix],
+  );
 
   return (
     <ChartPanel
@@ -78,28 +105,11 @@ export const MuaChart = memo(function MuaChart({ panels, view, file, selected, o
         </>
       }
     >
-      <div className="chart" data-testid="mua-chart" data-series={data.json}>
+      <div className="chart" data-testid="mua-chart" data-series={data.json} ref={frame}>
         {data.series.length === 0 ? (
           <p className="empty">No finished runs yet.</p>
         ) : (
-          <ComposedChart responsive style={{ width: '100%', height: 360 }} margin={{ top: 10, right: 16, bottom: 22, left: 4 }}>
-            <CartesianGrid stroke="#e8ebf1" />
-            <XAxis type="number" dataKey="x" domain={data.xDomain} allowDataOverflow ticks={data.xTicks} label={{ value: 'log2(learning rate)', position: 'insideBottom', offset: -12 }} />
-            <YAxis type="number" dataKey="y" scale="log" domain={[lo, hi]} allowDataOverflow ticks={logTicks(lo, hi)} tickFormatter={(v: number) => fmt(v)} width={72} label={{ value: `final loss${view.suffix}`, angle: -90, position: 'insideLeft', offset: 10 }} />
-            {data.series.map((s) => (
-              <Line key={`l-${s.name}`} data={s.line} dataKey="y" type="linear" stroke={s.colour} strokeWidth={s.fft ? 2.2 : 1.8} strokeDasharray={s.dash || undefined} dot={false} activeDot={false} isAnimationActive={false} legendType="none" name={s.name} />
-            ))}
-            {data.series.map((s) => (
-              <Scatter key={`d-${s.name}`} data={s.dots} shape={dot as never} isAnimationActive={false} legendType="none" name={`${s.name} runs`} />
-            ))}
-            <Scatter
-              data={data.series.filter((s) => s.optimum).map((s) => ({ ...s.optimum!, colour: s.colour }))}
-              shape={star as never}
-              isAnimationActive={false}
-              legendType="none"
-              name="optima"
-            />
-          </ComposedChart>
+          width > 0 && plot
         )}
       </div>
       <ul className="sweep-legend" aria-label="Curves">

@@ -28,6 +28,7 @@ import { RunsTable } from './RunsTable';
 import { SweepControls } from './SweepControls';
 import { SweepExport } from './SweepExport';
 import { SweepList } from './SweepList';
+import { Paced } from '../Paced';
 import './sweep.css';
 
 function PresetNote({ sweep, lines }: { sweep: SweepRecord; lines: string[] }) {
@@ -81,7 +82,11 @@ function Results({ sweep }: { sweep: SweepRecord }) {
   const picked = selected.length === 0 && preset?.view.curves ? sweep.runs.filter((r) => r.points.length > 0) : sweep.runs.filter((r) => selected.includes(r.runId));
   const hoveredRun = sweep.runs.find((r) => r.runId === hovered);
   const view = lossView(sweep.base.task);
-  const forgetting = sweep.base.task === 'lm' && <ForgettingChart runs={sweep.runs} file={file} selected={selected} onPick={toggle} onHover={setHovered} />;
+  const forgetting = sweep.base.task === 'lm' && (
+    <Paced name="forgetting">
+      <ForgettingChart runs={sweep.runs} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
+    </Paced>
+  );
   return (
     <div className="sweep-results" data-sweep-id={sweep.id}>
       <PresetNote sweep={sweep} lines={lines} />
@@ -114,16 +119,28 @@ function Results({ sweep }: { sweep: SweepRecord }) {
       <RunCard run={hoveredRun} />
       <div className="sweep-charts">
         {preset?.view.forgetting && forgetting}
-        <MuaChart panels={shown} view={view} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
-        <OptLrChart panels={shown} file={file} />
+        {/* one chart per main-thread task while the sweep trains (Paced.tsx) */}
+        <Paced name="muA chart">
+          <MuaChart panels={shown} view={view} file={file} selected={selected} onPick={toggle} onHover={setHovered} />
+        </Paced>
+        <Paced name="optimal lr">
+          <OptLrChart panels={shown} file={file} />
+        </Paced>
         {transferable && <LrTransferPanel panels={own} runs={sweep.runs} name={sweep.name} />}
-        <CurvesChart runs={picked} view={view} file={file} onRemove={toggle} />
+        <Paced name="sweep curves">
+          <CurvesChart runs={picked} view={view} file={file} onRemove={toggle} />
+        </Paced>
         {axes.length >= 2 || (axes.length === 1 && axes[0] !== hx) ? (
-          <Heatmap runs={sweep.runs} view={view} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />
+          <Paced name="heatmap">
+            <Heatmap runs={sweep.runs} view={view} axes={axes} x={hx} y={hy} onAxes={(x, y) => setHeat([x, y])} onHover={setHovered} onPick={toggle} file={file} />
+          </Paced>
         ) : null}
         {!preset?.view.forgetting && forgetting}
-        <SweepSpectra sweep={sweep} />
+        <Paced name="sweep spectra">
+          <SweepSpectra sweep={sweep} />
+        </Paced>
       </div>
+      {/* not paced: its checkboxes answer a click at once */}
       <RunsTable runs={sweep.runs} task={sweep.base.task} selected={selected} onToggle={toggle} onHover={setHovered} />
       <SweepExport sweep={sweep} selected={selected} />
     </div>

@@ -8,7 +8,7 @@ import { expect, test } from './fixtures';
 const SMALL = 'width=32&layers=1&steps=10&batch=16&evalSize=64&logEvery=5';
 const train = (page: import('@playwright/test').Page) => page.getByRole('region', { name: 'Run', exact: true }).getByRole('button', { name: 'Train', exact: true });
 
-test('the memory estimate is within 10% of what a run allocates; over the budget, Train is refused before allocating', async ({ page, consoleErrors }) => {
+test('the memory estimate is within 10% of what a run allocates; over the budget, Train is refused before allocating, and the budget is kept across a reload', async ({ page, consoleErrors }) => {
   await page.goto(`/#${SMALL}`);
   await expect(train(page)).toBeEnabled({ timeout: 60_000 });
   await train(page).click();
@@ -33,5 +33,14 @@ test('the memory estimate is within 10% of what a run allocates; over the budget
   await expect(status).toContainText('over the memory budget 16 MiB; lower batch or width');
   await expect(mem).toHaveAttribute('data-allocated', '0'); // nothing was allocated
   console.log(`page refusal: ${await status.textContent()}`);
+
+  // The budget is kept across a reload: the field says 16, and the engine refuses the same run again.
+  await page.reload();
+  await expect(page.getByLabel('Memory budget (MiB)')).toHaveValue('16');
+  await expect(problem).toContainText('over the memory budget 16 MiB');
+  await expect(train(page)).toBeEnabled({ timeout: 60_000 });
+  await train(page).click();
+  await expect(status).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
+  await expect(status).toContainText('over the memory budget 16 MiB; lower batch or width');
   expect(consoleErrors).toEqual([]); // no GPU error either
 });

@@ -43,8 +43,8 @@ beforeEach(() => {
 });
 
 describe('the one store', () => {
-  it('connect asks the engine for its GPU; ready sets it', () => {
-    expect(sent).toEqual([{ type: 'init' }]);
+  it('connect asks the engine for its GPU and states the memory budget; ready sets it', () => {
+    expect(sent).toEqual([{ type: 'init' }, { type: 'memory-budget', bytes: lab().memoryBudget }]);
     receive({ type: 'ready', adapter });
     expect(lab().gpu).toEqual({ state: 'ready', adapter });
   });

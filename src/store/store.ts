@@ -60,6 +60,8 @@ export function createLabStore() {
     connect: (send) => {
       ctx.send = send;
       send({ type: 'init' });
+      // a budget kept from an earlier visit holds in the engine from the first run
+      send({ type: 'memory-budget', bytes: get().memoryBudget });
     },
     receive: (m) => receive(m, set, get, ctx),
   }));

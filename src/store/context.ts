@@ -41,6 +41,8 @@ export interface LabContext {
    * is told apart and dropped instead of mixing its points into the run trained again.
    */
   sweepOwner: Map<string, SweepRunOwner>;
+  /** Releases of the sweep locks this tab holds, by sweep id (sweepLocks.ts). */
+  sweepLocks: Map<string, () => void>;
   /** Sweep run messages waiting for the next flush (every FLUSH_MS), and that flush's timer. */
   sweepQueue: FromEngine[];
   flushTimer: ReturnType<typeof setTimeout> | null;
@@ -58,7 +60,7 @@ export interface LabContext {
 
 export function createContext(): LabContext {
   const tag = [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(36).padStart(2, '0')).join('');
-  return { send: () => {}, runTensors: new Map(), importTensors: null, pending: new Map(), sweepOwner: new Map(), sweepQueue: [], flushTimer: null, pointBuckets: new Map(), seq: 0, tag };
+  return { send: () => {}, runTensors: new Map(), importTensors: null, pending: new Map(), sweepOwner: new Map(), sweepLocks: new Map(), sweepQueue: [], flushTimer: null, pointBuckets: new Map(), seq: 0, tag };
 }
 
 export type SetLab = StoreApi<LabState>['setState'];

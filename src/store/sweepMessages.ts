@@ -10,6 +10,7 @@ import { saveRunWeights } from './persist';
 import { withoutHeat } from './inspectHistory';
 import { keepPoints } from './thinPoints';
 import { patchSweep, persistSweep } from './sweepsSlice';
+import { releaseSweepLock } from './sweepLocks';
 
 export const FLUSH_MS = 150;
 
@@ -53,8 +54,13 @@ export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): v
       progress = null;
     }
   }
+  const finished = get().activeSweep && !active ? get().activeSweep!.sweepId : null;
   set({ sweeps, activeSweep: active, sweepProgress: progress });
-  for (const id of ended) persistSweep(get, id);
+  for (const id of ended) {
+    const written = persistSweep(get, id);
+    // its lock goes once the sweep's last state is written: a tab waiting for it reads that state
+    if (id === finished) releaseSweepLock(ctx, id, written);
+  }
 }
 
 /** Store a finished run's tensors in IndexedDB (not in memory: a sweep of ~100 runs would hold them all), then mark the run exportable. */
@@ -100,7 +106,7 @@ export function receiveSweepMessage(m: FromEngine, set: SetLab, get: GetLab, ctx
         flushSweepMessages(set, get, ctx);
         patchSweep(set, a.sweepId, (s) => ({ ...s, state: 'interrupted' }));
         set({ activeSweep: null, sweepProgress: null });
-        persistSweep(get, a.sweepId);
+        releaseSweepLock(ctx, a.sweepId, persistSweep(get, a.sweepId));
       }
       return false;
     }

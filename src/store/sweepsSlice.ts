@@ -13,6 +13,7 @@ import { upgradeKept } from '../sweep/upgrade';
 import { errorText, isPending, nextId, request, type GetLab, type LabContext, type SetLab, type SliceCreator } from './context';
 import { keptSweepProblem } from './keptChecks';
 import { deleteSweep, loadSweeps, saveSweep } from './persist';
+import { heldElsewhere, holdSweepLock, releaseSweepLock, whenReleased } from './sweepLocks';
 
 export interface SweepProgress {
   adapterStepsPerSec: number;
@@ -32,6 +33,8 @@ export interface SweepsSlice {
   viewedSweepId: string | null;
   /** The sweep training now, and the engine id of this launch (a resume is a new launch). */
   activeSweep: { sweepId: string; launchId: string } | null;
+  /** Kept sweeps that another tab of this browser is training now (sweepLocks.ts): shown, not resumable here. */
+  sweepsElsewhere: string[];
   sweepProgress: SweepProgress | null;
   calibration: Calibration | null;
   /** Runs of the viewed sweep picked in the table or on a chart (loss curves, export). */
@@ -82,9 +85,26 @@ const keptName = (rec: unknown) => {
  * Write a sweep to IndexedDB; a failure (storage full, no storage) is a notice naming the sweep. The
  * sweep stays on the page as it is; the next write of it tries again.
  */
-export function persistSweep(get: GetLab, id: string): void {
+export function persistSweep(get: GetLab, id: string): Promise<void> {
   const rec = get().sweeps.find((s) => s.id === id);
-  if (rec) saveSweep(rec).catch((e) => get().notify(`Could not keep sweep "${rec.name}" in this browser (it stays on this page until a reload): ${errorText(e)}`));
+  if (!rec) return Promise.resolve();
+  return saveSweep(rec).catch((e) => get().notify(`Could not keep sweep "${rec.name}" in this browser (it stays on this page until a reload): ${errorText(e)}`));
+}
+
+/** Read sweep `id` again as the tab that trained it left it (it let its lock go); still running = cut off. */
+async function rereadSweep(set: SetLab, get: GetLab, id: string): Promise<void> {
+  let rec: SweepRecord | undefined;
+  try {
+    rec = (await loadSweeps()).find((s) => s.id === id);
+  } catch (e) {
+    get().notify(`Could not read kept sweeps: ${errorText(e)}`);
+  }
+  const fresh = rec && !keptSweepProblem(rec) ? upgradeKept(rec) : undefined;
+  set((st) => ({
+    sweepsElsewhere: st.sweepsElsewhere.filter((x) => x !== id),
+    // removed in the other tab: gone here too
+    sweeps: fresh ? st.sweeps.map((s) => (s.id === id ? (fresh.state === 'running' ? unfinishedCleared(fresh, 'interrupted') : fresh) : s)) : st.sweeps.filter((s) => s.id !== id),
+  }));
 }
 
 export function patchSweep(set: SetLab, id: string, f: (s: SweepRecord) => SweepRecord): void {
@@ -103,6 +123,7 @@ function launch(set: SetLab, ctx: LabContext, rec: SweepRecord): void {
     return { runId: engineId, config: r.config };
   });
   set({ activeSweep: { sweepId: rec.id, launchId }, sweepProgress: null, viewedSweepId: rec.id });
+  holdSweepLock(ctx, rec.id); // other tabs see that this one trains it
   ctx.send({ type: 'sweep', sweepId: launchId, runs });
 }
 
@@ -122,6 +143,7 @@ export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => (
   sweeps: [],
   viewedSweepId: null,
   activeSweep: null,
+  sweepsElsewhere: [],
   sweepProgress: null,
   calibration: null,
   selectedRuns: [],
@@ -152,6 +174,10 @@ export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => (
   resumeSweep: (id) => {
     const rec = get().sweeps.find((s) => s.id === id);
     if (!rec || get().activeSweep || rec.runs.every(isFinished)) return;
+    if (get().sweepsElsewhere.includes(id)) {
+      get().notify(`Sweep "${rec.name}" is training in another tab of this browser: it is not resumed here (its runs would train twice).`);
+      return;
+    }
     const fresh = unfinishedCleared(rec, 'running');
     patchSweep(set, id, () => fresh);
     launch(set, ctx, fresh);
@@ -159,6 +185,7 @@ export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => (
   },
   removeSweep: (id) => {
     if (get().activeSweep?.sweepId === id) get().cancelSweep();
+    releaseSweepLock(ctx, id);
     set((st) => ({ sweeps: st.sweeps.filter((s) => s.id !== id), viewedSweepId: st.viewedSweepId === id ? null : st.viewedSweepId }));
     deleteSweep(id).catch((e) => get().notify(`Could not delete the sweep from this browser: ${errorText(e)}`));
   },
@@ -201,12 +228,16 @@ export const createSweepsSlice: SliceCreator<SweepsSlice> = (set, get, ctx) => (
       if (problem) get().notify(`A kept sweep could not be read and is not shown (${keptName(rec)}): ${problem}`);
       return !problem;
     });
-    // A sweep still marked running was cut off by a reload: keep its finished runs, offer to resume.
-    const fixed = good.map(upgradeKept).map((s) => (s.state === 'running' ? unfinishedCleared(s, 'interrupted') : s));
+    // A sweep still marked running trains in another tab (its lock is held), or was cut off by a
+    // reload: then keep its finished runs and offer to resume.
+    const upgraded = good.map(upgradeKept);
+    const elsewhere = await heldElsewhere(upgraded.filter((s) => s.state === 'running').map((s) => s.id));
+    const fixed = upgraded.map((s) => (s.state === 'running' && !elsewhere.has(s.id) ? unfinishedCleared(s, 'interrupted') : s));
     set((st) => {
       const known = new Set(st.sweeps.map((s) => s.id));
       const sweeps = [...fixed.filter((s) => !known.has(s.id)), ...st.sweeps];
-      return { sweeps, viewedSweepId: st.viewedSweepId ?? sweeps.at(-1)?.id ?? null };
+      return { sweeps, viewedSweepId: st.viewedSweepId ?? sweeps.at(-1)?.id ?? null, sweepsElsewhere: [...st.sweepsElsewhere, ...elsewhere] };
     });
+    for (const id of elsewhere) whenReleased(id, () => rereadSweep(set, get, id));
   },
 });

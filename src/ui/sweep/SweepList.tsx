@@ -50,6 +50,7 @@ export function SweepList() {
   const sweeps = useLab((s) => s.sweeps);
   const viewId = useLab((s) => s.viewedSweepId);
   const active = useLab((s) => s.activeSweep);
+  const elsewhere = useLab((s) => s.sweepsElsewhere);
   const { viewSweep: view, resumeSweep: resume, removeSweep: remove, importSweepJson } = useLab.getState();
   const onFile = async (file: File | undefined) => {
     if (file) importSweepJson(file.name, await file.text());
@@ -65,15 +66,16 @@ export function SweepList() {
         <ul data-testid="sweep-list">
           {[...sweeps].reverse().map((s) => {
             const finished = s.runs.filter(isFinished).length;
-            const canResume = !active && s.state !== 'running' && finished < s.runs.length;
+            const there = elsewhere.includes(s.id);
+            const canResume = !active && !there && s.state !== 'running' && finished < s.runs.length;
             return (
-              <li key={s.id} className={s.id === viewId ? 'current' : undefined} data-sweep-id={s.id} data-state={s.state}>
+              <li key={s.id} className={s.id === viewId ? 'current' : undefined} data-sweep-id={s.id} data-state={there ? 'elsewhere' : s.state}>
                 <button type="button" className="link" onClick={() => view(s.id)} aria-current={s.id === viewId ? 'true' : undefined}>
                   {s.name}
                 </button>
                 <span className="muted">
                   {' '}
-                  · {STATE_TEXT[s.state]} · {finished} / {s.runs.length} runs finished
+                  · {there ? 'training in another tab (shown as it was when this page loaded; it updates here when it ends)' : STATE_TEXT[s.state]} · {finished} / {s.runs.length} runs finished
                 </span>
                 <span className="actions">
                   {canResume && (

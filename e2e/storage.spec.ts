@@ -167,15 +167,21 @@ test('writes refused for lack of room: the sweep and run stay on the page, notic
   await p.close();
 });
 
-test('damaged records in IndexedDB are left out with a notice; the rest loads and the page trains', async ({ page, context, consoleErrors }) => {
+test('damaged records in IndexedDB are left out with a notice, damaged weights refuse their export by name; the rest loads and the page trains', async ({ page, context, consoleErrors }) => {
   const before = await keepSomething(context, consoleErrors);
   await open(page);
+  // and the trained weights of the good sweep's first run: one tensor a plain list
+  const damagedRun = `${before.sweepId}-0`;
   await page.evaluate(
-    () =>
+    (runId) =>
       new Promise<void>((resolve, reject) => {
         const o = indexedDB.open('lora-lab-sweeps');
         o.onsuccess = () => {
           const tx = o.result.transaction(['sweeps', 'runs', 'weights'], 'readwrite');
+          const w = tx.objectStore('weights');
+          const key = [runId.slice(0, runId.lastIndexOf('-')), runId];
+          const get = w.get(key);
+          get.onsuccess = () => w.put({ ...(get.result as object), A0: [1, 2, 3] }, key);
           tx.objectStore('sweeps').put({ id: 'bad-runs', name: 'runs is a string', createdAt: 1, state: 'done', runs: 'oops' });
           tx.objectStore('sweeps').put({ id: 'bad-config', name: 'a run with bad settings', createdAt: 2, state: 'done', def: {}, base: {}, runs: [{ runId: 'x', axes: { log2lr: -5 }, config: { width: 'wide' }, status: null, points: [] }] });
           tx.objectStore('runs').put({ id: 'bad-points', order: 0, rec: { id: 'bad-points', label: 'x', config: {}, status: { state: 'done', step: 3 }, points: 7 } }, 'bad-points');
@@ -184,6 +190,7 @@ test('damaged records in IndexedDB are left out with a notice; the rest loads an
           tx.onerror = () => reject(tx.error);
         };
       }),
+    damagedRun,
   );
   await page.reload();
   await page.evaluate(() => window.loraLab!.ready());
@@ -194,13 +201,18 @@ test('damaged records in IndexedDB are left out with a notice; the rest loads an
   await expect(page.getByTestId('notices')).toContainText(/A kept sweep could not be read and is not shown \("a run with bad settings"\): run 1 settings: .*width/);
   await expect(page.getByTestId('notices')).toContainText('A kept run could not be read and is not shown (bad-points): points is not a list');
   await expect(page.getByTestId('notices')).toContainText('A kept run could not be read and is not shown (no id): not a kept run');
+  // The damaged weights: exporting that run is refused, naming the tensor; the other run exports.
+  await page.getByTestId('sweep-table').locator(`tr[data-run-id="${damagedRun}"]`).getByRole('checkbox').check();
+  await page.getByRole('button', { name: `Export bundle of sweep run ${damagedRun}` }).click();
+  await expect(page.getByTestId('notices')).toContainText(`of run ${damagedRun}`);
+  await expect(page.getByTestId('notices')).toContainText('its kept weights are damaged (tensor A0 is not a list of float32 values), so it cannot be exported');
   const said = await notices(page);
   const run = await train(page);
   // The damaged records are left where they were (nothing is deleted behind the user's back).
   const after = await kept(page);
   expect(after.sweeps.map((s) => s.id).sort()).toEqual(['bad-config', 'bad-runs', before.sweepId].sort());
   console.log(`damaged records: ${said.length} notices, the good sweep and run loaded, a new run trained (final loss ${run.losses.at(-1)}); kept sweeps ${after.sweeps.length}, kept runs ${after.runs.length}`);
-  expect(said.length).toBe(4);
+  expect(said.length).toBe(5);
 });
 
 test('two tabs training and sweeping at once, with clocks that agree, keep both tabs\' runs and sweeps', async ({ page, context, consoleErrors }) => {

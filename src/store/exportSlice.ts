@@ -11,6 +11,7 @@ import { metricsCsv } from '../export/metricsCsv';
 import { isFinished } from '../sweep/types';
 import { errorText, request, type LabContext, type SliceCreator } from './context';
 import { loadRunWeights } from './persist';
+import { keptTensorsProblem } from './keptChecks';
 import { runLabel } from './runLabel';
 import type { RunRecord } from './runsSlice';
 
@@ -68,6 +69,10 @@ export const createExportSlice: SliceCreator<ExportSlice> = (_set, get, ctx) => 
         if (!rec.status || !isFinished(rec)) throw new Error('it has not finished');
         const tensors = await loadRunWeights(sweepId, runId);
         if (!tensors) throw new Error('its trained weights were not kept in this browser');
+        // a damaged record (a broken write, an edit by hand) is refused here, naming what is wrong;
+        // lengths that do not fit the run's shapes are refused by the bundle writer
+        const damaged = keptTensorsProblem(tensors);
+        if (damaged) throw new Error(`its kept weights are damaged (${damaged}), so it cannot be exported`);
         return { config: rec.config, label: runLabel(rec.config), status: rec.status, points: rec.points, tensors };
       });
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/schema';
 import { DEFAULT_SWEEP } from '../sweep/grid';
-import { keptRunProblem, keptSweepProblem } from './keptChecks';
+import { keptRunProblem, keptSweepProblem, keptTensorsProblem } from './keptChecks';
 
 const run = { runId: 's-0', config: DEFAULT_CONFIG, axes: { log2lr: -5 }, status: { state: 'done', step: 4, stepsPerSec: 1 }, points: [{ step: 1, loss: 0.5 }] };
 const sweep = { id: 's', name: 'a sweep', createdAt: 1, state: 'done', def: DEFAULT_SWEEP, base: DEFAULT_CONFIG, runs: [run] };
@@ -24,5 +24,15 @@ describe('checks of records read back from IndexedDB', () => {
     expect(keptRunProblem({ ...kept, tensors: { A1: [1, 2] } })).toMatch(/tensors are damaged/);
     expect(keptRunProblem({ ...kept, rec: { ...kept.rec, id: 'other' } })).toMatch(/record is missing/);
     console.log(`kept-record checks: 2 good records pass, ${bad.length + 3} damaged ones each named`);
+  });
+
+  it('kept tensors: named float32 lists pass; anything else is named', () => {
+    expect(keptTensorsProblem({ A0: new Float32Array(4), B0: new Float32Array(2) })).toBeNull();
+    expect(keptTensorsProblem(null)).toBe('not a set of named tensors');
+    expect(keptTensorsProblem({})).toBe('not a set of named tensors');
+    expect(keptTensorsProblem([new Float32Array(2)])).toBe('not a set of named tensors');
+    expect(keptTensorsProblem({ A0: new Float32Array(4), B0: [1, 2] })).toBe('tensor B0 is not a list of float32 values');
+    expect(keptTensorsProblem({ A0: new Float64Array(4) })).toBe('tensor A0 is not a list of float32 values');
+    expect(keptTensorsProblem({ A0: new Float32Array(0) })).toBe('tensor A0 is not a list of float32 values');
   });
 });

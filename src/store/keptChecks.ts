@@ -48,12 +48,19 @@ export function keptSweepProblem(rec: unknown): string | null {
   return null;
 }
 
+/** What is wrong with kept trained tensors (a run's, or a sweep run's in 'weights'), or null: named Float32Arrays, not empty. */
+export function keptTensorsProblem(t: unknown): string | null {
+  if (!isObject(t) || Object.keys(t).length === 0) return 'not a set of named tensors';
+  const bad = Object.entries(t).find(([, v]) => !(v instanceof Float32Array) || v.length === 0);
+  return bad ? `tensor ${bad[0]} is not a list of float32 values` : null;
+}
+
 /** What is wrong with a kept run of the training page (store/persist.ts 'runs'), or null. */
 export function keptRunProblem(k: unknown): string | null {
   if (!isObject(k) || typeof k.id !== 'string' || typeof k.order !== 'number') return 'not a kept run';
   const rec = k.rec;
   if (!isObject(rec) || rec.id !== k.id || typeof rec.label !== 'string') return 'its record is missing';
   if (rec.inspect !== undefined && !Array.isArray(rec.inspect)) return 'its inspections are damaged';
-  if (k.tensors !== undefined && (!isObject(k.tensors) || !Object.values(k.tensors).every((t) => t instanceof Float32Array))) return 'its trained tensors are damaged';
+  if (k.tensors !== undefined && keptTensorsProblem(k.tensors)) return 'its trained tensors are damaged';
   return configProblem(rec.config, 'settings') ?? statusProblem(rec.status, 'status', false) ?? pointsProblem(rec.points, 'points');
 }

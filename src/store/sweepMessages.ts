@@ -31,6 +31,8 @@ export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): v
   ctx.sweepQueue = [];
   if (msgs.length === 0) return;
   const ended = new Set<string>();
+  /** The sweep whose launch ended in this flush (its lock goes after its last write). */
+  let finished: string | null = null;
   let { sweeps, activeSweep: active, sweepProgress: progress } = get();
   // queued run messages carry the record's run id (receiveSweepMessage mapped the engine's)
   const ownerOf = new Map([...ctx.sweepOwner.values()].map((o) => [o.runId, o.sweepId]));
@@ -43,18 +45,20 @@ export function flushSweepMessages(set: SetLab, get: GetLab, ctx: LabContext): v
     else if (m.type === 'inspect') patchRun(m.runId, (r) => ({ ...r, inspect: withoutHeat(m.point) }));
     else if (m.type === 'status') {
       patchRun(m.runId, (r) => ({ ...r, status: m.status }));
-      if (isFinished({ status: m.status }) || m.status.state === 'failed') ctx.pointBuckets.delete(m.runId);
-      if (isFinished({ status: m.status }) || m.status.state === 'failed') ended.add(ownerOf.get(m.runId)!);
+      if (isFinished({ status: m.status }) || m.status.state === 'failed') {
+        ctx.pointBuckets.delete(m.runId);
+        ended.add(ownerOf.get(m.runId)!);
+      }
     } else if (m.type === 'sweep-progress' && active?.launchId === m.sweepId) progress = { adapterStepsPerSec: m.adapterStepsPerSec, etaSec: m.etaSec };
     else if (m.type === 'sweep-done' && active?.launchId === m.sweepId) {
       const sid = active.sweepId;
       sweeps = sweeps.map((s) => (s.id !== sid ? s : { ...s, state: m.cancelled ? 'cancelled' : 'done' }));
       ended.add(sid);
+      finished = sid;
       active = null;
       progress = null;
     }
   }
-  const finished = get().activeSweep && !active ? get().activeSweep!.sweepId : null;
   set({ sweeps, activeSweep: active, sweepProgress: progress });
   for (const id of ended) {
     const written = persistSweep(get, id);
@@ -79,6 +83,7 @@ function keepWeights(set: SetLab, get: GetLab, sweepId: string, runId: string, t
  * but returns false: the page shows the error too.
  */
 export function receiveSweepMessage(m: FromEngine, set: SetLab, get: GetLab, ctx: LabContext): boolean {
+  let queued = m;
   switch (m.type) {
     case 'sweep-progress':
     case 'sweep-done':
@@ -95,9 +100,8 @@ export function receiveSweepMessage(m: FromEngine, set: SetLab, get: GetLab, ctx
         keepWeights(set, get, own.sweepId, own.runId, m.tensors);
         return true;
       }
-      ctx.sweepQueue.push({ ...m, runId: own.runId });
-      ctx.flushTimer ??= setTimeout(() => flushSweepMessages(set, get, ctx), FLUSH_MS);
-      return true;
+      queued = { ...m, runId: own.runId }; // the record's run id, which the flush patches
+      break;
     }
     case 'error': {
       // A lost device ends the sweep without a 'sweep-done': keep what finished, offer to resume.
@@ -113,7 +117,7 @@ export function receiveSweepMessage(m: FromEngine, set: SetLab, get: GetLab, ctx
     default:
       return false;
   }
-  ctx.sweepQueue.push(m);
+  ctx.sweepQueue.push(queued);
   ctx.flushTimer ??= setTimeout(() => flushSweepMessages(set, get, ctx), FLUSH_MS);
   return true;
 }

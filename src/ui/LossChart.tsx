@@ -8,13 +8,11 @@ import { CartesianGrid, LineChart, XAxis, YAxis } from 'recharts';
 import { configToQuery } from '../config/url';
 import { isActive, useLab, type RunRecord } from '../store/store';
 import { assignColours, liveProgress, lossUnit, runCurves, runTitle, seriesJson, yCeiling, yDomain } from './chartData';
-import { fmtNum, fmtTick, logTicks } from '../format';
+import { fmtNum, logTicks } from '../format';
 import { Paced } from './Paced';
 import { SeriesPath } from './SeriesPath';
-import { plainTick, useChartWidth } from './chartFrame';
+import { NUMBER_TICK, useChartWidth, VALUE_TICK } from './chartFrame';
 
-const STEP_TICK = plainTick();
-const LOSS_TICK = plainTick(fmtTick);
 
 export function LossChart() {
   // deferred: the chart redraws in a background (interruptible, time-sliced) render, so a batch of
@@ -49,7 +47,7 @@ export function LossChart() {
       <LineChart width={width} height={320} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
         <CartesianGrid stroke="#e8ebf1" />
         {/* interval 0: a handful of numeric ticks never overlap, and Recharts then skips measuring each label in the DOM */}
-        <XAxis type="number" allowDataOverflow dataKey="step" domain={[0, maxSteps]} allowDecimals={false} interval={0} tick={STEP_TICK} label={{ value: 'step', position: 'insideBottom', offset: -10 }} />
+        <XAxis type="number" allowDataOverflow dataKey="step" domain={[0, maxSteps]} allowDecimals={false} interval={0} tick={NUMBER_TICK} label={{ value: 'step', position: 'insideBottom', offset: -10 }} />
         <YAxis
           type="number"
           dataKey="y"
@@ -57,7 +55,7 @@ export function LossChart() {
           domain={domain ?? (chart.logY ? [0.01, 1] : [0, 1])}
           allowDataOverflow
           ticks={ticks.length ? ticks : undefined}
-          tick={LOSS_TICK}
+          tick={VALUE_TICK}
           tickCount={6}
           interval={0}
           width={60}

@@ -27,8 +27,11 @@ function drain(): void {
     draining = false;
     return;
   }
-  turn();
-  setTimeout(drain, GAP_MS);
+  try {
+    turn();
+  } finally {
+    setTimeout(drain, GAP_MS); // a chart whose draw threw does not stop the others' turns
+  }
 }
 
 function enqueue(turn: Turn): void {

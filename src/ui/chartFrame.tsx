@@ -9,6 +9,7 @@
  *   tick labels never wrap.)
  */
 import { useCallback, useRef, useState } from 'react';
+import { fmtTick } from '../format';
 
 /**
  * A callback ref for the chart's box, and the box's width in whole pixels (0 until it is attached and
@@ -64,3 +65,7 @@ export function useSameWhile<T>(value: T, key: string): T {
   if (kept.current?.key !== key) kept.current = { key, value };
   return kept.current.value;
 }
+
+/** The two tick labels most charts use: a number as it is (steps, indices, ranks), and a value in fmtTick's short form. */
+export const NUMBER_TICK = plainTick();
+export const VALUE_TICK = plainTick(fmtTick);

@@ -5,17 +5,15 @@
  */
 import type { ReactNode } from 'react';
 import { CartesianGrid, LineChart, XAxis, YAxis } from 'recharts';
-import { fmtTick, logTicks } from '../../format';
+import { logTicks } from '../../format';
 import { ChartLegend } from '../sweep/ChartLegend';
 import { ChartPanel } from '../sweep/ChartPanel';
 import { indexTicks, linesLegend, type LinesData } from './lines';
 import { tableCsv, tableJson } from './numbers';
 import { NumbersTable } from './NumbersTable';
 import { SeriesPath } from '../SeriesPath';
-import { plainTick, useChartWidth } from '../chartFrame';
+import { NUMBER_TICK, useChartWidth, VALUE_TICK } from '../chartFrame';
 
-const INDEX_TICK = plainTick();
-const VALUE_TICK = plainTick(fmtTick);
 
 interface Props {
   title: string;
@@ -70,7 +68,7 @@ export function InspectLineChart({ title, file, testId, data, xLabel, yLabel, em
                 ticks={discrete ? indexTicks(xMax) : undefined}
                 // interval 0: these few numeric ticks never overlap, and Recharts then skips measuring each label in the DOM
                 interval={0}
-                tick={INDEX_TICK}
+                tick={NUMBER_TICK}
                 label={{ value: xLabel, position: 'insideBottom', offset: -12 }}
               />
               <YAxis

@@ -6,7 +6,7 @@
  */
 import { memo, useMemo, useState } from 'react';
 import { CartesianGrid, LineChart, ReferenceLine, XAxis, YAxis } from 'recharts';
-import { fmtTick, logTicks } from '../../format';
+import { logTicks } from '../../format';
 import type { SweepRecord } from '../../sweep/types';
 import { ChartLegend } from '../sweep/ChartLegend';
 import { fileStem } from '../sweep/chartExport';
@@ -17,11 +17,9 @@ import { indexTicks } from './lines';
 import { tableCsv, tableJson } from './numbers';
 import { NumbersTable } from './NumbersTable';
 import { bestRuns, sweepModules, sweepSpectra, type BestRun } from './sweepSpectra';
-import { plainTick, useChartWidth, useSameWhile } from '../chartFrame';
+import { NUMBER_TICK, useChartWidth, useSameWhile, VALUE_TICK } from '../chartFrame';
 import { Markers, SeriesPath } from '../SeriesPath';
 
-const INT_TICK = plainTick();
-const VALUE_TICK = plainTick(fmtTick);
 
 const DIAGONAL = '#8a93a6';
 const TRUE_RANK = '#5a6478';
@@ -91,7 +89,7 @@ const SpectraView = memo(function SpectraView({ best, name }: { best: BestRun[];
           {specWidth > 0 && (
             <LineChart width={specWidth} height={260} margin={{ top: 8, right: 16, bottom: 22, left: 4 }}>
               <CartesianGrid stroke="#e8ebf1" />
-              <XAxis type="number" allowDataOverflow dataKey="x" domain={[0.5, xMax + 0.5]} allowDecimals={false} ticks={indexTicks(xMax)} interval={0} tick={INT_TICK} label={{ value: 'index i', position: 'insideBottom', offset: -12 }} />
+              <XAxis type="number" allowDataOverflow dataKey="x" domain={[0.5, xMax + 0.5]} allowDecimals={false} ticks={indexTicks(xMax)} interval={0} tick={NUMBER_TICK} label={{ value: 'index i', position: 'insideBottom', offset: -12 }} />
               <YAxis type="number" dataKey="y" scale="log" domain={[slo, shi]} allowDataOverflow ticks={logTicks(slo, shi)} interval={0} tick={VALUE_TICK} width={74} label={{ value: 'singular value σᵢ', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
               {d.spectra.map((s) => (
                 <SeriesPath key={s.key} points={s.points} xKey="x" style={{ stroke: s.colour, strokeWidth: s.dash ? 1.5 : 2, strokeDasharray: s.dash, name: s.label, dot: 2.5 }} />
@@ -120,7 +118,7 @@ const SpectraView = memo(function SpectraView({ best, name }: { best: BestRun[];
             utilWidth > 0 && (
               <LineChart width={utilWidth} height={260} margin={{ top: 8, right: 40, bottom: 22, left: 4 }}>
                 <CartesianGrid stroke="#e8ebf1" />
-                <XAxis type="number" dataKey="x" scale="log" domain={[rlo, rhi]} ticks={ranks} interval={0} tick={INT_TICK} allowDataOverflow label={{ value: 'adapter rank r', position: 'insideBottom', offset: -12 }} />
+                <XAxis type="number" dataKey="x" scale="log" domain={[rlo, rhi]} ticks={ranks} interval={0} tick={NUMBER_TICK} allowDataOverflow label={{ value: 'adapter rank r', position: 'insideBottom', offset: -12 }} />
                 <YAxis type="number" dataKey="y" scale="log" domain={[ulo, uhi]} allowDataOverflow ticks={logTicks(ulo, uhi)} interval={0} tick={VALUE_TICK} width={60} label={{ value: 'effective rank', angle: -90, position: 'insideLeft', offset: 4, style: { textAnchor: 'middle' } }} />
                 <SeriesPath points={d.diagonal} xKey="x" style={{ stroke: DIAGONAL, strokeDasharray: '5 4', name: 'y = r' }} />
                 {d.trueRank && <SeriesPath points={[{ x: rlo, y: d.trueRank }, { x: rhi, y: d.trueRank }]} xKey="x" style={{ stroke: TRUE_RANK, strokeWidth: 1, strokeDasharray: '2 3', name: `true rank r* = ${d.trueRank}` }} />}

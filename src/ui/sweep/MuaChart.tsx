@@ -10,12 +10,11 @@ import type { LossView } from '../../metrics/bits';
 import type { Panel } from '../../sweep/analysis';
 import { ChartPanel } from './ChartPanel';
 import { muaData, muaLegend, type Dot, type MuaData } from './muaData';
-import { plainTick, useChartWidth, useSameWhile } from '../chartFrame';
+import { NUMBER_TICK, plainTick, useChartWidth, useSameWhile } from '../chartFrame';
 import { Markers, SeriesPath } from '../SeriesPath';
 import { BAD_COLOUR } from './scales';
 import { fmt, logTicks } from '../../format';
 
-const INT_TICK = plainTick();
 const LOSS_TICK = plainTick(fmt);
 
 interface Props {
@@ -79,7 +78,7 @@ export const MuaChart = memo(function MuaChart({ panels, view, file, selected, o
     () => (
       <LineChart width={width} height={360} margin={{ top: 10, right: 16, bottom: 22, left: 4 }}>
         <CartesianGrid stroke="#e8ebf1" />
-        <XAxis type="number" dataKey="x" domain={data.xDomain} allowDataOverflow ticks={data.xTicks} interval={0} tick={INT_TICK} label={{ value: 'log2(learning rate)', position: 'insideBottom', offset: -12 }} />
+        <XAxis type="number" dataKey="x" domain={data.xDomain} allowDataOverflow ticks={data.xTicks} interval={0} tick={NUMBER_TICK} label={{ value: 'log2(learning rate)', position: 'insideBottom', offset: -12 }} />
         <YAxis type="number" dataKey="y" scale="log" domain={data.yDomain} allowDataOverflow ticks={logTicks(data.yDomain[0], data.yDomain[1])} interval={0} tick={LOSS_TICK} width={72} label={{ value: `final loss${suffix}`, angle: -90, position: 'insideLeft', offset: 10 }} />
         {data.series.map((s) => (
           <SeriesPath key={`l-${s.name}`} points={s.line} xKey="x" style={{ stroke: s.colour, strokeWidth: s.fft ? 2.2 : 1.8, strokeDasharray: s.dash || undefined, name: s.name }} />

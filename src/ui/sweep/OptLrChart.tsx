@@ -10,7 +10,7 @@ import { formatFraction } from '../../sweep/theory';
 import { ChartPanel } from './ChartPanel';
 import { DASHES, FFT_COLOUR } from './scales';
 import type { LegendItem } from './svgDocument';
-import { plainTick, useChartWidth, useSameWhile } from '../chartFrame';
+import { NUMBER_TICK, plainTick, useChartWidth, useSameWhile } from '../chartFrame';
 import { Markers, SeriesPath } from '../SeriesPath';
 
 const COLOURS = ['#1d2330', '#2456c8', '#0f8a5f', '#a15c00'];
@@ -36,7 +36,6 @@ export function slopeLines(p: Panel): { fit: { x: number; y: number }[]; predict
 }
 
 const marker = (cx: number, cy: number, q: Pt) => <circle cx={cx} cy={cy} r={6} fill={q.reliable ? q.colour : '#fff'} stroke={q.colour} strokeWidth={2} />;
-const INT_TICK = plainTick();
 const LR_TICK = plainTick((v) => String(Number(v.toFixed(1))));
 
 /** What the chart draws of the panels: their labels, optima, fits and predictions. */
@@ -78,7 +77,7 @@ const OptLrView = memo(function OptLrView({ panels, file }: { panels: Panel[]; f
           width > 0 && (
             <LineChart width={width} height={300} margin={{ top: 10, right: 40, bottom: 22, left: 4 }}>
               <CartesianGrid stroke="#e8ebf1" />
-              <XAxis type="number" allowDataOverflow dataKey="x" domain={xDomain} allowDecimals={false} tickCount={8} interval={0} tick={INT_TICK} label={{ value: 'log2(rank)', position: 'insideBottom', offset: -12 }} />
+              <XAxis type="number" allowDataOverflow dataKey="x" domain={xDomain} allowDecimals={false} tickCount={8} interval={0} tick={NUMBER_TICK} label={{ value: 'log2(rank)', position: 'insideBottom', offset: -12 }} />
               <YAxis type="number" allowDataOverflow dataKey="y" domain={yDomain} tick={LR_TICK} interval={0} width={48} label={{ value: 'log2(optimal lr)', angle: -90, position: 'insideLeft', offset: 10 }} />
               {series.flatMap((s, i) => [
                 s.lines.fit.length > 0 && <SeriesPath key={`f${i}`} points={s.lines.fit} xKey="x" style={{ stroke: s.colour, strokeWidth: 2, strokeDasharray: s.dash || undefined, name: `${s.p.label} fit` }} />,

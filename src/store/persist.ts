@@ -9,6 +9,7 @@
  * once (hasIndexedDb).
  */
 import type { SweepRecord } from '../sweep/types';
+import { forgottenIds, markForgotten, unmarkForgotten, type KeptKind } from './forgotten';
 
 const DB_NAME = 'lora-lab-sweeps';
 const STORE = 'sweeps';
@@ -74,16 +75,28 @@ export async function saveSweep(rec: SweepRecord): Promise<void> {
   await withStore('readwrite', (s) => s.put(rec));
 }
 
+/**
+ * Records the user removed whose delete may not have committed (forgotten.ts) are left out, and their
+ * delete is started again (a failure then stays quiet: the next read tries again).
+ */
+function withoutForgotten<T>(kind: KeptKind, all: T[], idOf: (x: T) => unknown, remove: (id: string) => Promise<void>): T[] {
+  const gone = forgottenIds(kind);
+  for (const id of gone) remove(id).catch(() => {});
+  return gone.size ? all.filter((x) => !gone.has(idOf(x) as string)) : all;
+}
+
 /** Every kept sweep, oldest first. */
 export async function loadSweeps(): Promise<SweepRecord[]> {
   const all = (await withStore('readonly', (s) => s.getAll() as IDBRequest<SweepRecord[]>)) ?? [];
-  return all.sort((a, b) => a.createdAt - b.createdAt);
+  return withoutForgotten('sweep', all, (s) => (s as { id?: unknown } | null)?.id, deleteSweep).sort((a, b) => a.createdAt - b.createdAt);
 }
 
-/** Delete a sweep and its runs' weights. */
+/** Delete a sweep and its runs' weights; a reload before the delete commits does not bring it back. */
 export async function deleteSweep(id: string): Promise<void> {
+  markForgotten('sweep', id);
   await withStore('readwrite', (s) => s.delete(id));
   await withStore('readwrite', (s) => s.delete(IDBKeyRange.bound([id], [id, []])), WEIGHTS);
+  unmarkForgotten('sweep', id);
 }
 
 export type Tensors = Record<string, Float32Array>;
@@ -113,9 +126,12 @@ export async function saveRun<R>(run: KeptRun<R>): Promise<void> {
 /** Every kept run, oldest first. */
 export async function loadRuns<R>(): Promise<KeptRun<R>[]> {
   const all = (await withStore('readonly', (s) => s.getAll() as IDBRequest<KeptRun<R>[]>, RUNS)) ?? [];
-  return all.sort((a, b) => a.order - b.order);
+  return withoutForgotten('run', all, (k) => (k as { id?: unknown } | null)?.id, deleteRun).sort((a, b) => a.order - b.order);
 }
 
+/** Delete a kept run; a reload before the delete commits does not bring it back. */
 export async function deleteRun(id: string): Promise<void> {
+  markForgotten('run', id);
   await withStore('readwrite', (s) => s.delete(id), RUNS);
+  unmarkForgotten('run', id);
 }

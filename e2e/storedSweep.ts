@@ -1,4 +1,4 @@
-/** What IndexedDB holds of the page's (one) sweep, read in the page as the store wrote it. */
+/** What IndexedDB holds of the page's (one) sweep and its kept runs, read in the page as the store wrote it. */
 import type { Page } from '@playwright/test';
 
 /**
@@ -25,5 +25,29 @@ export function storedSweepRuns(page: Page, withWeights = false): Promise<number
         };
       }),
     withWeights,
+  );
+}
+
+/**
+ * Ids of the training page's runs kept in IndexedDB with their trained weights. A test that reloads to
+ * check what is kept waits for these first: the write commits a moment after the run ends.
+ */
+export function storedRunsWithWeights(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const open = indexedDB.open('lora-lab-sweeps');
+        open.onerror = () => resolve([]);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('runs')) return resolve([]);
+          const get = db.transaction('runs', 'readonly').objectStore('runs').getAll();
+          get.onerror = () => resolve([]);
+          get.onsuccess = () => {
+            db.close();
+            resolve((get.result as { id?: string; tensors?: unknown }[]).filter((k) => k?.tensors && typeof k.id === 'string').map((k) => k.id!));
+          };
+        };
+      }),
   );
 }

@@ -7,6 +7,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { fieldServes, FIELDS } from '../src/config/schema';
+import { storedRunsWithWeights } from './storedSweep';
 
 /** A link to the small task; lr 2^-5 and 60 steps unless told otherwise. */
 const small = ({ lr = 0.03125, steps = 60, more = '' } = {}) => `width=32&layers=1&evalSize=64&lr=${lr}&steps=${steps}&logEvery=5${more}`;
@@ -104,6 +105,7 @@ test('the same link trains to the same losses, bit for bit; finished runs are ke
   const link = small({ more: '&r=4&seed=7' });
   await open(page, link);
   const first = await trainToEnd(page);
+  await expect.poll(() => storedRunsWithWeights(page)).toEqual([first.id]);
   await page.reload();
   await expect(button(page, 'Train')).toBeEnabled({ timeout: 60_000 });
   // Finished runs are kept across reloads (IndexedDB), trained weights too: still exportable.

@@ -1,8 +1,9 @@
 /**
  * When the browser's storage fails, the page keeps working, says what it could not keep, and loses
  * nothing else: no IndexedDB at all, writes refused for lack of room (QuotaExceededError), damaged
- * records in the database, two tabs writing at once, and deletes cut off by a reload. Faults are made with init scripts that run
- * before the page's own scripts. Every page of a test fails it on a console error or uncaught exception.
+ * records in the database, two tabs writing at once, and deletes cut off by a reload. Faults are made with
+ * init scripts that run before the page's own scripts. Every page of a test fails it on a console error or
+ * uncaught exception.
  * Tiny runs only: width 16, one layer, 20 steps; sweeps of 2 runs in one batch.
  */
 import type { BrowserContext, Page } from '@playwright/test';

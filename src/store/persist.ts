@@ -79,16 +79,17 @@ export async function saveSweep(rec: SweepRecord): Promise<void> {
  * Records the user removed whose delete may not have committed (forgotten.ts) are left out, and their
  * delete is started again (a failure then stays quiet: the next read tries again).
  */
-function withoutForgotten<T>(kind: KeptKind, all: T[], idOf: (x: T) => unknown, remove: (id: string) => Promise<void>): T[] {
+function withoutForgotten<T>(kind: KeptKind, all: T[], remove: (id: string) => Promise<void>): T[] {
   const gone = forgottenIds(kind);
   for (const id of gone) remove(id).catch(() => {});
-  return gone.size ? all.filter((x) => !gone.has(idOf(x) as string)) : all;
+  // records read back may be damaged (keptChecks.ts judges them later): an id is looked for, not assumed
+  return gone.size ? all.filter((x) => !gone.has((x as { id?: unknown } | null)?.id as string)) : all;
 }
 
 /** Every kept sweep, oldest first. */
 export async function loadSweeps(): Promise<SweepRecord[]> {
   const all = (await withStore('readonly', (s) => s.getAll() as IDBRequest<SweepRecord[]>)) ?? [];
-  return withoutForgotten('sweep', all, (s) => (s as { id?: unknown } | null)?.id, deleteSweep).sort((a, b) => a.createdAt - b.createdAt);
+  return withoutForgotten('sweep', all, deleteSweep).sort((a, b) => a.createdAt - b.createdAt);
 }
 
 /** Delete a sweep and its runs' weights; a reload before the delete commits does not bring it back. */
@@ -126,7 +127,7 @@ export async function saveRun<R>(run: KeptRun<R>): Promise<void> {
 /** Every kept run, oldest first. */
 export async function loadRuns<R>(): Promise<KeptRun<R>[]> {
   const all = (await withStore('readonly', (s) => s.getAll() as IDBRequest<KeptRun<R>[]>, RUNS)) ?? [];
-  return withoutForgotten('run', all, (k) => (k as { id?: unknown } | null)?.id, deleteRun).sort((a, b) => a.order - b.order);
+  return withoutForgotten('run', all, deleteRun).sort((a, b) => a.order - b.order);
 }
 
 /** Delete a kept run; a reload before the delete commits does not bring it back. */

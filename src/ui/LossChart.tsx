@@ -13,7 +13,6 @@ import { Paced } from './Paced';
 import { SeriesPath } from './SeriesPath';
 import { NUMBER_TICK, useChartWidth, VALUE_TICK } from './chartFrame';
 
-
 export function LossChart() {
   // deferred: the chart redraws in a background (interruptible, time-sliced) render, so a batch of
   // logged points never holds the main thread for a whole chart render

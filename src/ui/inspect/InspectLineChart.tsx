@@ -14,7 +14,6 @@ import { NumbersTable } from './NumbersTable';
 import { SeriesPath } from '../SeriesPath';
 import { NUMBER_TICK, useChartWidth, VALUE_TICK } from '../chartFrame';
 
-
 interface Props {
   title: string;
   file: string;

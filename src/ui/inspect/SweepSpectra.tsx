@@ -20,7 +20,6 @@ import { bestRuns, sweepModules, sweepSpectra, type BestRun } from './sweepSpect
 import { NUMBER_TICK, useChartWidth, useSameWhile, VALUE_TICK } from '../chartFrame';
 import { Markers, SeriesPath } from '../SeriesPath';
 
-
 const DIAGONAL = '#8a93a6';
 const TRUE_RANK = '#5a6478';
 
